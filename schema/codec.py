@@ -1,0 +1,47 @@
+"""The one codec: every process turns JSON into events and events into JSON through here.
+
+`decode_event` validates a JSON object (from a client or from the log) into the current class
+of its type, upcasting older versions first; `encode_event` gives the canonical bytes stored
+in the log: sorted keys, UTC times with `Z`, nulls left out (a missing field and a null one
+mean the same), so equal events always encode to equal bytes and derive equal ids.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from schema.events import EVENT_TYPES, Event, current_version
+from schema.upcasters import upcast
+
+
+class UnknownEventType(ValueError):
+    """The `type` names no event type, or the `version` is newer than this code knows."""
+
+
+def decode_event(data: Mapping[str, Any]) -> Event:
+    """Validate a JSON object into its event class (raises pydantic.ValidationError)."""
+    event_type = data.get("type")
+    cls = EVENT_TYPES.get(event_type) if isinstance(event_type, str) else None
+    if cls is None:
+        known = ", ".join(sorted(EVENT_TYPES))
+        raise UnknownEventType(f"unknown event type {event_type!r}; known types: {known}")
+    target = current_version(cls)
+    version = data.get("version", target)
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= target:
+        raise UnknownEventType(f"{event_type} has versions 1..{target}, not {version!r}")
+    if version < target:
+        data = upcast(dict(data), event_type, version, target)  # type: ignore[arg-type]
+    return cls.model_validate(data)
+
+
+def decode_stored(payload: bytes | str) -> Event:
+    """Decode a payload read back from the log."""
+    return decode_event(orjson.loads(payload))
+
+
+def encode_event(event: Event) -> bytes:
+    """The canonical JSON bytes of an event."""
+    return orjson.dumps(
+        event.model_dump(mode="json", exclude_none=True), option=orjson.OPT_SORT_KEYS
+    )
