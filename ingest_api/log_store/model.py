@@ -16,6 +16,7 @@ class NewEvent:
     event_utc: datetime | None  # the event's own time; the store falls back to received_utc
     payload: str  # canonical JSON (schema.codec.encode_event)
     source: str
+    item_index: int = 0  # index in the client's request, kept if the event is quarantined
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,12 @@ ingest_events = Table(
     LOG_METADATA,
     # Assigned by the appender under its write lock: contiguous per batch, the only order
     # that projector and replay use.
-    Column("position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=False),
+    Column(
+        "position",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
     Column("event_id", Text, nullable=False, unique=True),
     Column("event_type", Text, nullable=False),
     Column("schema_version", Integer, nullable=False),
@@ -31,8 +35,12 @@ Index("ix_ingest_events_run_position", ingest_events.c.run_id, ingest_events.c.p
 quarantine = Table(
     "quarantine",
     LOG_METADATA,
-    Column("quarantine_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column(
+        "quarantine_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
     Column("received_utc", UtcDateTime, nullable=False),
     Column("source", Text, nullable=False),
     Column("item_index", Integer, nullable=False),

@@ -1,0 +1,1 @@
+"""The projector: turns the event log into normalized tables, trades and metrics."""
