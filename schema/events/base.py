@@ -6,6 +6,7 @@ sends for "not set", reads as absent on optional fields. Fields named `*_json` h
 clients send either as a JSON value or as a string containing JSON; both decode to the value.
 """
 
+import math
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
@@ -23,14 +24,18 @@ from pydantic import (
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 _DOTNET_MIN_VALUE = "0001-01-01T00:00:00"
+_JSON_INT_MIN, _JSON_INT_MAX = -(2**63), 2**64 - 1  # what orjson can write
 
 
 def to_utc(value: datetime) -> datetime:
     """An aware UTC datetime; naive input is taken as UTC."""
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if not EARLIEST <= value < LATEST:
+    try:
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # the offset carries it past year 1 or 9999
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
         raise ValueError(f"timestamp {value.isoformat()} is outside 1970..2200")
-    return value
+    return utc
 
 
 def _dotnet_unset_as_none(value: Any) -> Any:
@@ -48,13 +53,39 @@ def _decode_json_text(value: Any) -> Any:
     return value
 
 
+def _refuse_unencodable_numbers(value: Any) -> Any:
+    """Refuse NaN, infinities and integers beyond 64 bits anywhere in a JSON value: the
+    canonical encoding would turn the first into null and cannot write the last."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"{item} is not a JSON number")
+        elif isinstance(item, int) and not _JSON_INT_MIN <= item <= _JSON_INT_MAX:
+            raise ValueError(f"integer {item} is outside the 64-bit range")
+    return value
+
+
 UtcDatetime = Annotated[datetime, AfterValidator(to_utc)]
 OptionalUtcDatetime = Annotated[UtcDatetime | None, BeforeValidator(_dotnet_unset_as_none)]
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=10_000)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
-JsonDocument = Annotated[JsonValue, BeforeValidator(_decode_json_text)]
-JsonObject = Annotated[dict[str, JsonValue], BeforeValidator(_decode_json_text)]
+# A document is an object or an array: a bare string would be read back as JSON text.
+JsonDocument = Annotated[
+    dict[str, JsonValue] | list[JsonValue],
+    BeforeValidator(_decode_json_text),
+    AfterValidator(_refuse_unencodable_numbers),
+]
+JsonObject = Annotated[
+    dict[str, JsonValue],
+    BeforeValidator(_decode_json_text),
+    AfterValidator(_refuse_unencodable_numbers),
+]
 SymbolList = Annotated[list[Identifier], BeforeValidator(_decode_json_text)]
 
 
@@ -67,6 +98,8 @@ class Event(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    type: str  # narrowed to a Literal by every subclass
+    version: int
     time_field: ClassVar[str | None] = None
 
     @property

@@ -1,5 +1,6 @@
 """SQLAlchemy Core table definitions: one MetaData per store."""
 
 from schema.tables.log import LOG_METADATA, ingest_events, quarantine
+from schema.tables.projections import PROJECTION_METADATA
 
-__all__ = ["LOG_METADATA", "ingest_events", "quarantine"]
+__all__ = ["LOG_METADATA", "PROJECTION_METADATA", "ingest_events", "quarantine"]

@@ -1,6 +1,8 @@
-"""Builders of NewEvents for log store tests, derived exactly as ingest derives them."""
+"""Builders of NewEvents for tests, derived exactly as ingest derives them."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ingest_api.log_store import NewEvent
 from schema.codec import decode_event, encode_event
@@ -9,9 +11,24 @@ from schema.ids import derive_event_id
 _EPOCH = datetime(2025, 3, 3, 14, 30, tzinfo=UTC)
 
 
+def new_event(data: Mapping[str, Any], *, source: str = "test") -> NewEvent:
+    """A canonical event dict as the log stores it (derived id, canonical payload)."""
+    event = decode_event(data)
+    payload = encode_event(event)
+    return NewEvent(
+        event_id=derive_event_id(payload, event.occurred_utc),
+        event_type=event.type,
+        schema_version=event.version,
+        run_id=event.stream_run_id,
+        event_utc=event.occurred_utc,
+        payload=payload.decode(),
+        source=source,
+    )
+
+
 def bar_event(n: int, *, run_id: str = "run-1", close: float = 100.0) -> NewEvent:
     """The n-th one-minute bar of a run: a distinct event for each (run_id, n, close)."""
-    event = decode_event(
+    return new_event(
         {
             "type": "bar.closed",
             "run_id": run_id,
@@ -24,14 +41,4 @@ def bar_event(n: int, *, run_id: str = "run-1", close: float = 100.0) -> NewEven
             "close": close,
             "volume": float(n),
         }
-    )
-    payload = encode_event(event)
-    return NewEvent(
-        event_id=derive_event_id(payload, event.occurred_utc),
-        event_type=event.type,  # type: ignore[attr-defined]
-        schema_version=event.version,  # type: ignore[attr-defined]
-        run_id=event.stream_run_id,
-        event_utc=event.occurred_utc,
-        payload=payload.decode(),
-        source="test",
     )

@@ -1,0 +1,157 @@
+"""The runner: catches one partition up with the log, batch by batch, exactly once in effect.
+
+For each batch: read the partition's events after its checkpoint, decode them, load the rows
+their projections read, apply the pure projections in log order, then write the rows and
+advance the checkpoint (compare-and-set) in one transaction. Crash anywhere and the next run
+resumes from the last committed checkpoint, which is also how startup and rebuild begin.
+An event that cannot be decoded or applied halts its partition: the events before it are
+committed, the failure (position, event id, error) is recorded and shown in status, and
+nothing after it is applied until an operator resumes the partition.
+"""
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from projector.log_feed import LogFeed, LogRecord
+from projector.projections import project, reads_of
+from projector.state import BatchState
+from projector.store import CheckpointMoved, ProjectionStore
+from schema.codec import decode_stored
+from schema.events import Event
+
+DISCOVERY_CURSOR = "discovery_position"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUpReport:
+    """What one catch-up did, for the job's log line and for tests."""
+
+    partition: str
+    start: int
+    end: int
+    applied: int
+    seconds: float
+    halted: bool = False
+    lost_race: bool = False  # another worker advanced the partition first
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    record: LogRecord
+    error: str
+
+
+class Runner:
+    """Applies the log to the projection store, one partition at a time."""
+
+    def __init__(
+        self,
+        feed: LogFeed,
+        store: ProjectionStore,
+        *,
+        batch_size: int = 1000,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.feed = feed
+        self.store = store
+        self.batch_size = batch_size
+        self.clock = clock
+
+    async def catch_up(self, partition: str) -> CatchUpReport:
+        """Apply every event of `partition` after its checkpoint (until halted or raced)."""
+        started = time.perf_counter()
+        checkpoint = await self.store.checkpoint(partition)
+        if checkpoint is None:
+            async with self.store.writer.begin() as conn:
+                await self.store.ensure_partitions(conn, {partition: 0}, self.clock())
+            checkpoint = await self.store.checkpoint(partition)
+            assert checkpoint is not None
+        start = position = checkpoint.position
+        applied = 0
+        halted = checkpoint.halted_position is not None
+        while not halted:
+            records = await self.feed.partition_events(partition, position, self.batch_size)
+            if not records:
+                break
+            decoded, failure = _decode(records)
+            state = BatchState(await self.store.load(reads_of(event for _, event in decoded)))
+            done, failure = _apply(decoded, state, failure)
+            end = done[-1].position if done else position
+            try:
+                async with self.store.writer.begin() as conn:
+                    await self.store.advance(
+                        conn, partition, position, end, len(done), self.clock()
+                    )
+                    await self.store.flush(conn, state.changes())
+                    if failure is not None:
+                        await self.store.halt(
+                            conn,
+                            partition,
+                            failure.record.position,
+                            failure.record.event_id,
+                            failure.error,
+                        )
+            except CheckpointMoved:
+                return CatchUpReport(
+                    partition,
+                    start,
+                    position,
+                    applied,
+                    time.perf_counter() - started,
+                    lost_race=True,
+                )
+            position, applied = end, applied + len(done)
+            halted = failure is not None
+            if len(records) < self.batch_size:
+                break
+        return CatchUpReport(
+            partition, start, position, applied, time.perf_counter() - started, halted=halted
+        )
+
+    async def discover(self) -> list[str]:
+        """Record which partitions have new events; return those behind and not halted."""
+        cursor = int(await self.store.get_meta(DISCOVERY_CURSOR) or 0)
+        while True:
+            scanned, seen = await self.feed.discover(cursor, limit=50_000)
+            if scanned == cursor:
+                break
+            async with self.store.writer.begin() as conn:
+                await self.store.ensure_partitions(conn, seen, self.clock())
+                await self.store.set_meta(conn, DISCOVERY_CURSOR, str(scanned))
+            cursor = scanned
+        return [
+            c.partition
+            for c in await self.store.all_checkpoints()
+            if c.known_position > c.position and c.halted_position is None
+        ]
+
+
+def _decode(records: Sequence[LogRecord]) -> tuple[list[tuple[LogRecord, Event]], _Failure | None]:
+    """Decode a batch; stop at the first payload this code cannot read."""
+    decoded: list[tuple[LogRecord, Event]] = []
+    for record in records:
+        try:
+            decoded.append((record, decode_stored(record.payload)))
+        except Exception as exc:  # any decode failure halts: recorded, never skipped
+            return decoded, _Failure(record, f"cannot decode: {type(exc).__name__}: {exc}")
+    return decoded, None
+
+
+def _apply(
+    decoded: Sequence[tuple[LogRecord, Event]], state: BatchState, failure: _Failure | None
+) -> tuple[list[LogRecord], _Failure | None]:
+    """Apply decoded events in order; stop at the first one a projection cannot apply."""
+    done: list[LogRecord] = []
+    for record, event in decoded:
+        try:
+            state.apply(project(event, record.position, state))
+        except Exception as exc:  # a projection bug or an impossible event: halt, record
+            return done, _Failure(record, f"cannot apply {event.type}: {type(exc).__name__}: {exc}")
+        done.append(record)
+    return done, failure

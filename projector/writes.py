@@ -1,0 +1,45 @@
+"""What a projection asks for: rows to put, rows to put only if absent, rows to append.
+
+Projections return these instead of touching a database; the runner applies them to its
+in-memory batch state (so later events of the batch see them) and flushes them at commit.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+Row = dict[str, Any]  # column name -> value, for one row of a schema.tables table
+
+
+@dataclass(frozen=True, slots=True)
+class Put:
+    """Insert the row or replace the stored one with the same primary key."""
+
+    table: str
+    row: Row
+
+
+@dataclass(frozen=True, slots=True)
+class PutIfAbsent:
+    """Insert the row unless one with its key exists (also one another partition wrote)."""
+
+    table: str
+    row: Row
+
+
+@dataclass(frozen=True, slots=True)
+class Append:
+    """Insert a new row keyed by a log position (history); never replaces anything."""
+
+    table: str
+    row: Row
+
+
+Write = Put | PutIfAbsent | Append
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A row a projection will look at: the runner loads these before applying a batch."""
+
+    table: str
+    key: tuple[Any, ...]
