@@ -17,3 +17,13 @@ def partition_key(run_id: str | None) -> str:
 
 def catch_up_job_id(partition: str) -> str:
     return f"catch-up:{partition}"
+
+# Doorbell counters, kept in a Redis hash (arq mode) or in memory (embedded mode), shown by
+# the read side's /api/status and /metrics.
+STATS_KEY = "stratlog:doorbell:stats"
+RUNG = "rung"  # rings sent by ingest (one per partition per append)
+COALESCED = "coalesced"  # rings that found that partition's job already queued or running
+JOBS = "jobs"  # catch-up jobs run by workers
+SWEEPS = "sweeps"  # periodic or startup sweeps run
+SWEEP_WAKEUPS = "sweep_wakeups"  # partitions a sweep found behind and woke
+COUNTERS = (RUNG, COALESCED, JOBS, SWEEPS, SWEEP_WAKEUPS)
