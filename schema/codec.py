@@ -21,6 +21,8 @@ class UnknownEventType(ValueError):
 
 def decode_event(data: Mapping[str, Any]) -> Event:
     """Validate a JSON object into its event class (raises pydantic.ValidationError)."""
+    if not isinstance(data, Mapping):
+        raise UnknownEventType(f"an event is a JSON object, not {type(data).__name__}")
     event_type = data.get("type")
     cls = EVENT_TYPES.get(event_type) if isinstance(event_type, str) else None
     if cls is None:

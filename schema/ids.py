@@ -10,17 +10,20 @@ UNIQUE index append-mostly: with random ids SQLite's appends slow ~2x once the l
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 
 _NAMESPACE = uuid.UUID("6f1d3a52-4b7e-5c1a-9e0f-2a8b7c6d5e41")
 _MS_BITS = 48
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MS = timedelta(milliseconds=1)
 
 
 def derive_event_id(canonical: bytes, occurred_utc: datetime | None) -> str:
     """The id of an event whose client sent none: time prefix + content hash."""
-    millis = max(0, int(occurred_utc.timestamp() * 1000)) if occurred_utc else 0
+    # Integer arithmetic: timestamp() * 1000 is a float and lands 1 ms short for some times.
+    millis = max(0, (occurred_utc - _EPOCH) // _ONE_MS) if occurred_utc else 0
     millis &= (1 << _MS_BITS) - 1
     digest = int.from_bytes(hashlib.blake2b(canonical, digest_size=10).digest(), "big")
     high_hash, low_hash = digest >> 62, digest & ((1 << 62) - 1)  # 18 + 62 bits
