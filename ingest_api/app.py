@@ -1,0 +1,67 @@
+"""The ingest ASGI application: `ingest_api.app:app`, or `create_app(settings)` to build one.
+
+The lifespan opens the event log (tables created if missing) and closes it after the last
+request, committing what is still queued. The clock and the `after_append` hook (where the
+projector's doorbell plugs in) are seams for the composition root and for tests.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ingest_api.dependencies import Clock, load_settings, utc_now
+from ingest_api.errors import install_error_handlers
+from ingest_api.log_store import open_event_log
+from ingest_api.openapi import install_openapi
+from ingest_api.routes import ROUTERS
+from ingest_api.settings import IngestSettings
+from ingest_api.submission import AfterAppend, no_hook
+from schema.storage import is_sqlite
+
+
+def create_app(
+    settings: IngestSettings | None = None,
+    *,
+    clock: Clock = utc_now,
+    after_append: AfterAppend = no_hook,
+) -> FastAPI:
+    """An ingest app over the log store `settings` name (from the environment by default)."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = settings.resolved_log_url()
+        if settings.log_url is None:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        log = await open_event_log(
+            url,
+            synchronous=settings.sqlite_synchronous,
+            pg_schema=None if is_sqlite(url) else settings.log_pg_schema,
+            clock=clock,
+            max_pending_events=settings.max_pending_events,
+            max_batch_events=settings.max_batch_events,
+        )
+        app.state.log = log
+        try:
+            yield
+        finally:
+            await log.close()
+
+    app = FastAPI(
+        title="stratlog ingest",
+        version="1",
+        summary="Append strategy events to the stratlog log: canonical and exporter routes.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.after_append = after_append
+    for router in ROUTERS:
+        app.include_router(router)
+    install_error_handlers(app, retry_after_seconds=settings.retry_after_seconds)
+    install_openapi(app)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,26 @@
+"""Settings of the ingest process (`STRATLOG_*` environment variables).
+
+Extends the shared store settings with the request limits and the log store's back-pressure
+knobs. Every limit is checked before the work it bounds is done (DESIGN §3.3, §8).
+"""
+
+from pydantic import Field
+
+from schema.settings import StoreSettings
+
+MIB = 1024 * 1024
+
+
+class IngestSettings(StoreSettings):
+    """What one ingest process accepts and how hard it lets the log store be pushed."""
+
+    max_body_bytes: int = Field(16 * MIB, gt=0, description="Request body as sent (compressed).")
+    max_decompressed_bytes: int = Field(64 * MIB, gt=0, description="Body after gzip/deflate.")
+    max_batch_items: int = Field(10_000, gt=0, description="Items in one request.")
+    max_pending_events: int = Field(
+        200_000, gt=0, description="Events waiting for the group committer before 503."
+    )
+    max_batch_events: int = Field(
+        10_000, gt=0, description="Events the group committer writes in one transaction."
+    )
+    retry_after_seconds: int = Field(1, ge=0, description="Retry-After sent with a 503.")
