@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from ingest_api.log_store.errors import Overloaded
+from ingest_api.log_store.errors import LogStoreError, Overloaded
 from ingest_api.log_store.model import AppendReceipt, NewEvent, Rejection
 
 
@@ -29,7 +29,8 @@ class AppendRequest:
         return len(self.events) + len(self.rejections)
 
 
-WriteBatch = Callable[[Sequence[AppendRequest]], Awaitable[list[AppendReceipt]]]
+# Writes a group: one receipt per request, or the error that kept that request out.
+WriteBatch = Callable[[Sequence[AppendRequest]], Awaitable[list[AppendReceipt | LogStoreError]]]
 
 
 class GroupCommitter:
@@ -98,9 +99,13 @@ class GroupCommitter:
                 if not future.done():
                     future.set_exception(exc)
         else:
-            for (_, future), receipt in zip(group, receipts, strict=True):
-                if not future.done():
-                    future.set_result(receipt)
+            for (_, future), outcome in zip(group, receipts, strict=True):
+                if future.done():
+                    continue
+                if isinstance(outcome, LogStoreError):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
         finally:
             self._pending -= size
             if not self._pending:

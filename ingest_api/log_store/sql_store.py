@@ -15,10 +15,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Row, func, insert, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ingest_api.log_store.errors import StoreUnavailable
+from ingest_api.log_store.errors import LogStoreError, StoreUnavailable
 from ingest_api.log_store.group_commit import AppendRequest, GroupCommitter
 from ingest_api.log_store.locks import WriteLock
 from ingest_api.log_store.model import (
@@ -112,7 +112,24 @@ class SqlEventLog:
             raise StoreUnavailable(str(exc)) from exc
         return [_stored(row) for row in rows]
 
-    async def _write_group(self, requests: Sequence[AppendRequest]) -> list[AppendReceipt]:
+    async def _write_group(
+        self, requests: Sequence[AppendRequest]
+    ) -> list[AppendReceipt | LogStoreError]:
+        try:
+            return list(await self._commit(requests))
+        except StoreUnavailable as exc:
+            if len(requests) == 1 or not _is_data_error(exc.__cause__):
+                raise
+        # One request's data broke the shared transaction: commit the others without it.
+        outcomes: list[AppendReceipt | LogStoreError] = []
+        for request in requests:
+            try:
+                outcomes.extend(await self._commit([request]))
+            except StoreUnavailable as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    async def _commit(self, requests: Sequence[AppendRequest]) -> list[AppendReceipt]:
         try:
             async with self._writer.begin() as conn:
                 await self._lock.acquire(conn)
@@ -121,11 +138,17 @@ class SqlEventLog:
             raise StoreUnavailable(f"the log store refused the write: {exc}") from exc
 
 
+def _is_data_error(exc: BaseException | None) -> bool:
+    """A failure caused by what was written (not by the database being unreachable)."""
+    return isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError | InterfaceError)
+
+
 async def _append_in_transaction(
     conn: AsyncConnection, requests: Sequence[AppendRequest], received_utc: datetime
 ) -> list[AppendReceipt]:
     head = await _head(conn)
     known = await _existing(conn, (e.event_id for r in requests for e in r.events))
+    quarantined = _QuarantineBatch(await _last_quarantine_id(conn), received_utc)
     rows: list[dict[str, Any]] = []
     receipts: list[AppendReceipt] = []
     for request in requests:
@@ -140,14 +163,49 @@ async def _append_in_transaction(
             elif seen[1] == event.payload:
                 results.append(AppendResult(Outcome.DUPLICATE, seen[0]))
             else:
-                conflict = _conflict_rejection(event, seen[0])
-                quarantine_id = await _quarantine(conn, conflict, received_utc)
+                quarantine_id = quarantined.add(_conflict_rejection(event, seen[0]))
                 results.append(AppendResult(Outcome.CONFLICT, seen[0], quarantine_id))
-        quarantine_ids = [await _quarantine(conn, r, received_utc) for r in request.rejections]
-        receipts.append(AppendReceipt(tuple(results), tuple(quarantine_ids)))
+        quarantine_ids = tuple(quarantined.add(r) for r in request.rejections)
+        receipts.append(AppendReceipt(tuple(results), quarantine_ids))
     if rows:
         await conn.execute(insert(ingest_events), rows)
+    if quarantined.rows:
+        await conn.execute(insert(quarantine), quarantined.rows)
     return receipts
+
+
+class _QuarantineBatch:
+    """Quarantine rows of one transaction, ids assigned under the write lock like positions."""
+
+    def __init__(self, last_id: int, received_utc: datetime) -> None:
+        self.last_id = last_id
+        self.received_utc = received_utc
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, rejection: Rejection) -> int:
+        self.last_id += 1
+        errors = [{"field": e.field, "message": e.message} for e in rejection.errors]
+        self.rows.append(
+            {
+                "quarantine_id": self.last_id,
+                "received_utc": self.received_utc,
+                "source": rejection.source,
+                "item_index": rejection.item_index,
+                "event_id": rejection.event_id,
+                "event_type": rejection.event_type,
+                "run_id": rejection.run_id,
+                "raw": rejection.raw,
+                "errors": orjson.dumps(errors).decode(),
+                "status": "OPEN",
+                "resubmitted_position": None,
+            }
+        )
+        return self.last_id
+
+
+async def _last_quarantine_id(conn: AsyncConnection) -> int:
+    value = (await conn.execute(select(func.max(quarantine.c.quarantine_id)))).scalar_one()
+    return int(value or 0)
 
 
 async def _head(conn: AsyncConnection) -> int:
@@ -168,26 +226,6 @@ async def _existing(conn: AsyncConnection, event_ids: Iterable[str]) -> dict[str
         for event_id, position, payload in (await conn.execute(query)).all():
             found[event_id] = (position, payload)
     return found
-
-
-async def _quarantine(conn: AsyncConnection, rejection: Rejection, received_utc: datetime) -> int:
-    errors = orjson.dumps([{"field": e.field, "message": e.message} for e in rejection.errors])
-    statement = (
-        insert(quarantine)
-        .values(
-            received_utc=received_utc,
-            source=rejection.source,
-            item_index=rejection.item_index,
-            event_id=rejection.event_id,
-            event_type=rejection.event_type,
-            run_id=rejection.run_id,
-            raw=rejection.raw,
-            errors=errors.decode(),
-            status="OPEN",
-        )
-        .returning(quarantine.c.quarantine_id)
-    )
-    return int((await conn.execute(statement)).scalar_one())
 
 
 def _conflict_rejection(event: NewEvent, original_position: int) -> Rejection:

@@ -9,6 +9,7 @@ from schema.events.base import (
     Finite,
     Identifier,
     JsonDocument,
+    JsonObject,
     OptionalUtcDatetime,
     UtcDatetime,
 )
@@ -36,3 +37,4 @@ class BarClosed(Event):
     volume: Finite | None = None
     open_interest: Finite | None = None
     volumetric_json: JsonDocument | None = Field(None, description="Footprint / volume profile.")
+    extra_json: JsonObject | None = Field(None, description="Anything else the client sent.")

@@ -72,7 +72,13 @@ def _refuse_unencodable_numbers(value: Any) -> Any:
 
 UtcDatetime = Annotated[datetime, AfterValidator(to_utc)]
 OptionalUtcDatetime = Annotated[UtcDatetime | None, BeforeValidator(_dotnet_unset_as_none)]
-Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Keys: no control characters (PostgreSQL text cannot hold NUL; none belongs in an id).
+Identifier = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
 Text = Annotated[str, StringConstraints(max_length=10_000)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 # A document is an object or an array: a bare string would be read back as JSON text.

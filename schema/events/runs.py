@@ -52,6 +52,7 @@ class RunEnded(Event):
     status: RunStatusIn = RunStatus.COMPLETED
     reason: Text | None = None
     metrics_json: JsonObject | None = None
+    extra_json: JsonObject | None = None
 
 
 class RunHeartbeat(Event):

@@ -35,11 +35,12 @@ Index("ix_ingest_events_run_position", ingest_events.c.run_id, ingest_events.c.p
 quarantine = Table(
     "quarantine",
     LOG_METADATA,
+    # Assigned by the appender under its write lock, like positions.
     Column(
         "quarantine_id",
         BigInteger().with_variant(Integer, "sqlite"),
         primary_key=True,
-        autoincrement=True,
+        autoincrement=False,
     ),
     Column("received_utc", UtcDateTime, nullable=False),
     Column("source", Text, nullable=False),

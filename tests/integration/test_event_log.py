@@ -204,3 +204,22 @@ async def _quarantine_rows(log: SqlEventLog) -> list[tuple[int, int, str | None,
             text("SELECT quarantine_id, item_index, event_id, raw FROM quarantine ORDER BY 1")
         )
         return [tuple(row) for row in result.all()]
+
+
+@pytest.mark.postgres
+async def test_a_request_whose_data_breaks_the_write_fails_alone(
+    pg_location: StoreLocation,
+) -> None:
+    """PostgreSQL text cannot hold NUL: the request carrying one must not take down the
+    other requests committed in the same group."""
+    event_log = await _open(pg_location)
+    try:
+        poisoned = replace(bar_event(1), payload='{"bad": "\x00"}')
+        good, bad = await asyncio.gather(
+            event_log.append([bar_event(0)]), event_log.append([poisoned]), return_exceptions=True
+        )
+        assert isinstance(bad, StoreUnavailable)
+        assert not isinstance(good, BaseException)
+        assert [e.event_id for e in await event_log.read()] == [bar_event(0).event_id]
+    finally:
+        await event_log.close()

@@ -273,14 +273,11 @@ async def test_an_invalid_single_item_is_a_422_and_quarantined(ingest: Ingest) -
     assert row["source"] == "/api/ingest/event/execution"
 
 
-async def test_an_unknown_field_on_a_bar_is_refused_since_bars_have_no_extra_json(
-    ingest: Ingest,
-) -> None:
+async def test_an_unknown_field_on_a_bar_is_kept_in_its_extra_json(ingest: Ingest) -> None:
     bar = {**items_of(QUANTOWER, "/api/ingest/batch/bars")[0], "delta": 12}
 
     response = await ingest.post("/api/ingest/event/bar", bar)
 
-    assert response.status_code == 422
-    assert response.json()["errors"] == [
-        {"field": "delta", "message": "Extra inputs are not permitted"}
-    ]
+    assert response.status_code == 201
+    (payload,) = await ingest.payloads("bar.closed")
+    assert payload["extra_json"] == {"delta": 12}

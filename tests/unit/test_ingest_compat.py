@@ -94,8 +94,12 @@ def test_null_fields_are_dropped_not_folded() -> None:
     }
 
 
-def test_an_event_without_extra_json_keeps_unknown_keys_for_the_codec_to_refuse() -> None:
-    assert to_canonical(ItemKind.BAR, {"delta": 3})["delta"] == 3
+@pytest.mark.parametrize("kind", list(ItemKind))
+def test_every_compat_kind_folds_unknown_keys_into_extra_json(kind: ItemKind) -> None:
+    data = to_canonical(kind, {"delta": 3})
+
+    assert "delta" not in data
+    assert data["extra_json"]["delta"] == 3
 
 
 def test_fixed_fields_override_and_keep_the_clients_value() -> None:
