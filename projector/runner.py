@@ -20,8 +20,7 @@ from projector.state import BatchState
 from projector.store import CheckpointMoved, ProjectionStore
 from schema.codec import decode_stored
 from schema.events import Event
-
-DISCOVERY_CURSOR = "discovery_position"
+from schema.tables.projections import DISCOVERY_CURSOR_KEY
 
 
 def utc_now() -> datetime:
@@ -116,14 +115,14 @@ class Runner:
 
     async def discover(self) -> list[str]:
         """Record which partitions have new events; return those behind and not halted."""
-        cursor = int(await self.store.get_meta(DISCOVERY_CURSOR) or 0)
+        cursor = int(await self.store.get_meta(DISCOVERY_CURSOR_KEY) or 0)
         while True:
             scanned, seen = await self.feed.discover(cursor, limit=50_000)
             if scanned == cursor:
                 break
             async with self.store.writer.begin() as conn:
                 await self.store.ensure_partitions(conn, seen, self.clock())
-                await self.store.set_meta(conn, DISCOVERY_CURSOR, str(scanned))
+                await self.store.set_meta(conn, DISCOVERY_CURSOR_KEY, str(scanned))
             cursor = scanned
         return [
             c.partition

@@ -18,6 +18,7 @@ def partition_key(run_id: str | None) -> str:
 def catch_up_job_id(partition: str) -> str:
     return f"catch-up:{partition}"
 
+
 # Doorbell counters, kept in a Redis hash (arq mode) or in memory (embedded mode), shown by
 # the read side's /api/status and /metrics.
 STATS_KEY = "stratlog:doorbell:stats"

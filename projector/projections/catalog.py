@@ -3,8 +3,13 @@
 Strategies and instances are written by the catalog partition (their own events) and, as
 placeholders or derived rows, by run partitions (a run naming an unknown instance). Run
 partitions only ever insert-if-absent, and the catalog merges over its own rows only, so the
-final rows do not depend on how the partitions interleave.
+final rows do not depend on how the partitions interleave. For that, a row written only because
+something referred to it carries the same content whichever partition writes it first: its
+`last_position` is `REFERENCE_POSITION` (no event of its own yet), and a derived instance keeps
+its parameters in the canonical form its id was derived from (none and `{}` are one).
 """
+
+from collections.abc import Mapping
 
 from projector.projections.common import json_text, merged, run_read, touch_run
 from projector.state import ProjectionState
@@ -13,8 +18,15 @@ from schema.events import InstanceRegistered, InstrumentDefined, StrategyRegiste
 from schema.ids import derive_instance_id
 from schema.timeframes import normalize_timeframe
 
+REFERENCE_POSITION = 0  # positions start at 1: "changed by no event of its own"
 
-def placeholder_strategy(strategy_id: str, position: int) -> PutIfAbsent:
+
+def derived_parameters_json(parameters: Mapping[str, object] | None) -> str | None:
+    """A derived instance's parameters as its id saw them (absent and `{}` are one)."""
+    return json_text(parameters or {})
+
+
+def placeholder_strategy(strategy_id: str) -> PutIfAbsent:
     return PutIfAbsent(
         "strategies",
         {
@@ -26,7 +38,7 @@ def placeholder_strategy(strategy_id: str, position: int) -> PutIfAbsent:
             "notes": None,
             "extra_json": None,
             "placeholder": True,
-            "last_position": position,
+            "last_position": REFERENCE_POSITION,
         },
     )
 
@@ -73,7 +85,7 @@ def project_strategy(
     current = state.get("strategies", (event.strategy_id,))
     base = current if current is not None and not current["placeholder"] else {}
     row = merged(
-        placeholder_strategy(event.strategy_id, position).row | base,
+        placeholder_strategy(event.strategy_id).row | base,
         {
             "name": event.name,
             "strategy_version": event.strategy_version,
@@ -103,7 +115,11 @@ def project_instance(
         {
             "strategy_id": event.strategy_id,
             "instance_name": event.instance_name,
-            "parameters_json": json_text(event.parameters_json),
+            "parameters_json": (
+                json_text(event.parameters_json)
+                if event.instance_id
+                else derived_parameters_json(event.parameters_json)
+            ),
             "symbol": event.symbol,
             "symbols_json": json_text(event.symbols_json),
             "timeframe": normalize_timeframe(event.timeframe) if event.timeframe else None,
@@ -113,7 +129,7 @@ def project_instance(
         },
     )
     row.update(placeholder=False, last_position=position)
-    return [Put("strategy_instances", row), placeholder_strategy(event.strategy_id, position)]
+    return [Put("strategy_instances", row), placeholder_strategy(event.strategy_id)]
 
 
 def reads_instrument(event: InstrumentDefined) -> list[Read]:

@@ -3,8 +3,10 @@
 A fill whose order is unknown creates the order as a placeholder (an orphan's parent, listed
 until the order's own event fills it in). A fill re-sent with other content (the same
 execution_id, e.g. a fee that became known) replaces the first one: the order's figures are
-corrected by the difference, and `revision` counts the replacements. Its order stays the one
-the first version named.
+corrected by the difference, and `revision` counts the replacements. A re-send naming another
+order is refused (the partition halts): the first version's order is not among the rows the
+batch loaded, so correcting it would depend on batch boundaries, and an execution id shared by
+two orders is a source conflict that must be seen, not folded into one order.
 """
 
 from projector.projections.common import earlier, json_text, later, run_read, touch_run
@@ -12,6 +14,10 @@ from projector.projections.orders import new_order_row, order_read, with_fill_st
 from projector.state import ProjectionState
 from projector.writes import Put, Read, Row, Write
 from schema.events import ExecutionRecorded
+
+
+class ConflictingExecution(ValueError):
+    """The same execution id was recorded for two different orders of a run."""
 
 
 def reads_execution(event: ExecutionRecorded) -> list[Read]:
@@ -26,7 +32,12 @@ def project_execution(
     event: ExecutionRecorded, position: int, state: ProjectionState
 ) -> list[Write]:
     previous = state.get("executions", (event.run_id, event.execution_id))
-    order_id = previous["order_id"] if previous else event.order_id
+    if previous is not None and previous["order_id"] != event.order_id:
+        raise ConflictingExecution(
+            f"execution {event.execution_id!r} was recorded for order {previous['order_id']!r}"
+            f" and re-sent for order {event.order_id!r}"
+        )
+    order_id = event.order_id
     current = state.get("orders", (event.run_id, order_id))
     order = dict(current) if current else new_order_row(event.run_id, order_id, position)
     if previous is not None:

@@ -7,7 +7,12 @@ instance. Staleness (RUNNING without news for a while) needs a clock and is comp
 readers from `last_heartbeat_utc` / `last_event_utc`.
 """
 
-from projector.projections.catalog import instance_row, placeholder_strategy
+from projector.projections.catalog import (
+    REFERENCE_POSITION,
+    derived_parameters_json,
+    instance_row,
+    placeholder_strategy,
+)
 from projector.projections.common import json_text, later, merged, run_read, touched_run
 from projector.state import ProjectionState
 from projector.writes import Put, PutIfAbsent, Read, Write
@@ -30,20 +35,21 @@ def project_run_started(event: RunStarted, position: int, state: ProjectionState
         instance_id = derive_instance_id(
             event.strategy_id, event.parameters_json, [], None, None, None
         )
-        derived = instance_row(instance_id, position, derived=True, placeholder=False)
+        derived = instance_row(instance_id, REFERENCE_POSITION, derived=True, placeholder=False)
         derived.update(
-            strategy_id=event.strategy_id, parameters_json=json_text(event.parameters_json)
+            strategy_id=event.strategy_id,
+            parameters_json=derived_parameters_json(event.parameters_json),
         )
         writes.append(PutIfAbsent("strategy_instances", derived))
     elif instance_id is not None:
         writes.append(
             PutIfAbsent(
                 "strategy_instances",
-                instance_row(instance_id, position, derived=False, placeholder=True),
+                instance_row(instance_id, REFERENCE_POSITION, derived=False, placeholder=True),
             )
         )
     if event.strategy_id is not None:
-        writes.append(placeholder_strategy(event.strategy_id, position))
+        writes.append(placeholder_strategy(event.strategy_id))
     status = run["status"]
     if status not in FINAL_RUN_STATUSES:
         status = event.status

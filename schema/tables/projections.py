@@ -246,6 +246,10 @@ checkpoints = Table(
     Column("halted_error", Text),
 )
 
+# projection_meta key of the projector's discovery cursor: every partition with events up to
+# that log position has a checkpoint row.
+DISCOVERY_CURSOR_KEY = "discovery_position"
+
 projection_meta = Table(
     "projection_meta",
     PROJECTION_METADATA,

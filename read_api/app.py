@@ -1,0 +1,74 @@
+"""The read ASGI application: `read_api.app:app`, or `create_app(settings)` to build one.
+
+The lifespan makes reader engines on the log store and the projection store (no connection
+is opened until a request needs one) and, when the doorbell counters live in Redis, a client
+for them; it disposes of all of them after the last request. The read API never writes and
+never creates tables: until the projector and ingest have created theirs, a route that needs
+them answers 503. The embedded server passes its in-memory counters as `doorbell_counters`.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from read_api.dependencies import Clock, load_settings, utc_now
+from read_api.errors import install_error_handlers
+from read_api.routes import ROUTERS
+from read_api.settings import ReadSettings
+from read_api.status import DoorbellSource, StatusStores, no_doorbell, redis_doorbell
+from schema.storage import is_sqlite, make_engine
+
+
+def create_app(
+    settings: ReadSettings | None = None,
+    *,
+    doorbell_counters: DoorbellSource | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    """A read app over the stores `settings` name (from the environment by default)."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            engines = []
+            for url, pg_schema in (
+                (settings.resolved_log_url(), settings.log_pg_schema),
+                (settings.resolved_projection_url(), settings.projection_pg_schema),
+            ):
+                engine = make_engine(
+                    url,
+                    role="reader",
+                    synchronous=settings.sqlite_synchronous,
+                    pg_schema=None if is_sqlite(url) else pg_schema,
+                )
+                stack.push_async_callback(engine.dispose)
+                engines.append(engine)
+            app.state.stores = StatusStores(log=engines[0], projections=engines[1])
+            app.state.doorbell = doorbell_counters or no_doorbell
+            if doorbell_counters is None and settings.redis_url:
+                timeout = settings.redis_timeout_seconds
+                client = Redis.from_url(
+                    settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
+                )
+                stack.push_async_callback(client.aclose)
+                app.state.doorbell = redis_doorbell(client)
+            yield
+
+    app = FastAPI(
+        title="stratlog read",
+        version="1",
+        summary="Projections of strategy runs for dashboards, and projection status.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    for router in ROUTERS:
+        app.include_router(router)
+    install_error_handlers(app)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,111 @@
+"""Why the read API cannot answer, and the one place errors become HTTP statuses.
+
+Every refusal is answered as `{"error": {"code", "message"}}` with the status from `STATUS`:
+a store that cannot be reached is 503 with Retry-After (the client may try again), an unknown
+id 404, a malformed query 422. Driver errors are translated to `StoreUnavailable` where the
+stores are read. Anything else is a bug: logged, and answered 500 with no detail.
+"""
+
+from collections.abc import Mapping
+from http import HTTPStatus
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+logger = structlog.get_logger(__name__)
+
+RETRY_AFTER_SECONDS = 1
+
+
+class ReadApiError(Exception):
+    """Base of every refusal; `code` is the stable machine-readable name."""
+
+    code = "bad_request"
+
+
+class StoreUnavailable(ReadApiError):
+    """The log store or the projection store could not be read (down, or not created yet)."""
+
+    code = "store_unavailable"
+
+    def __init__(self, store: str, detail: str) -> None:
+        super().__init__(f"the {store} store cannot be read: {detail}")
+        self.store = store
+
+
+class NotFound(ReadApiError):
+    """No row with the id the path names."""
+
+    code = "not_found"
+
+
+STATUS: dict[type[ReadApiError], HTTPStatus] = {
+    StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+    NotFound: HTTPStatus.NOT_FOUND,
+    ReadApiError: HTTPStatus.BAD_REQUEST,
+}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """What every error answer carries."""
+
+    error: ErrorDetail
+
+
+def status_of(exc: ReadApiError) -> HTTPStatus:
+    """The HTTP status of an error (the most specific class wins)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return HTTPStatus.BAD_REQUEST
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    body = ErrorBody(error=ErrorDetail(code=code, message=message))
+    return JSONResponse(body.model_dump(), status_code=status, headers=dict(headers or {}))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every known error with its status and the error body."""
+
+    async def known(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ReadApiError)
+        status = status_of(exc)
+        headers = None
+        if status == HTTPStatus.SERVICE_UNAVAILABLE:
+            logger.warning("a store could not be read", error=str(exc))
+            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return error_response(status, exc.code, str(exc), headers)
+
+    async def framework(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        status = HTTPStatus(exc.status_code)
+        code = status.phrase.lower().replace(" ", "_").replace("-", "_")
+        return error_response(status, code, str(exc.detail), exc.headers)
+
+    async def invalid_request(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        message = f"{where}: {first.get('msg', 'invalid request')}" if where else "invalid request"
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_request", message)
+
+    async def unexpected(_request: Request, exc: Exception) -> Response:
+        logger.exception("unhandled error while serving a request", exc_info=exc)
+        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error")
+
+    app.add_exception_handler(ReadApiError, known)
+    app.add_exception_handler(HTTPException, framework)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,7 @@
+"""The read API's routers, in the order `create_app` includes them."""
+
+from fastapi import APIRouter
+
+from read_api.routes import status
+
+ROUTERS: list[APIRouter] = [status.router]

@@ -1,0 +1,19 @@
+"""Settings of the read process (`STRATLOG_*` environment variables).
+
+Extends the shared store settings with where the doorbell's counters are: the Redis hash the
+ingest processes and arq workers count into. Without a Redis URL (the embedded default, whose
+counters are handed to `create_app` directly) the counters read as zeros.
+"""
+
+from pydantic import Field
+
+from schema.settings import StoreSettings
+
+
+class ReadSettings(StoreSettings):
+    """What one read process serves from, and how long it waits for Redis."""
+
+    redis_url: str | None = Field(None, description="Redis holding the doorbell counters.")
+    redis_timeout_seconds: float = Field(
+        1.0, gt=0, description="A slower Redis leaves the counters null rather than the answer."
+    )
