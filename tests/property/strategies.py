@@ -2,9 +2,10 @@
 
 Each field type of `schema.catalogue.field_types` (the aliases of `schema.events.base`, the
 enums) maps to a strategy of valid values: finite floats, aware UTC datetimes in 1970..2200 at
-microsecond precision, identifiers of 1..200 characters without surrounding whitespace, JSON
-values for `*_json` fields. A new event type is covered as soon as it is in `EVENT_CLASSES`;
-a field of a type this module does not know fails at import rather than being skipped.
+microsecond precision, identifiers of 1..200 characters without surrounding whitespace or
+control characters, JSON values for `*_json` fields. A new event type is covered as soon as
+it is in `EVENT_CLASSES`; a field of a type this module does not know fails at import rather
+than being skipped.
 """
 
 import operator
@@ -35,7 +36,12 @@ from schema.events.base import (
 
 JSON_INT_MIN, JSON_INT_MAX = -(2**63), 2**64 - 1
 
-identifiers = st.text(min_size=1, max_size=200).map(str.strip).filter(bool)
+# Any text but control characters (which Identifier refuses), stripped like the model does.
+identifiers = (
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=200)
+    .map(str.strip)
+    .filter(bool)
+)
 texts = st.text(max_size=60)
 finite_floats = st.floats(allow_nan=False, allow_infinity=False)
 utc_datetimes = st.datetimes(  # hypothesis takes naive bounds and adds the zone
