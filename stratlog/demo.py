@@ -1,0 +1,140 @@
+"""`stratlog serve --demo`: replay the bundled exporter sessions and say what landed.
+
+Each recorded session is posted call by call to the running server's own compat endpoints,
+as the exporter sent it (the run id `POST /api/runs/start` assigns is stamped on the later
+calls, as the NuGet client does), then posted a second time, as a retrying client
+would: the second pass must append nothing and report every event as a duplicate. Event
+types are read back from the log by position, because the responses carry positions only.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from ingest_api.log_store import EventLog, open_event_log
+from ingest_api.settings import IngestSettings
+from schema.storage import is_sqlite
+from stratlog.embedded import log_store_for_display
+from stratlog.samples import SESSION_NAMES, RecordedCall, load_session
+
+Echo = Callable[[str], None]
+
+
+class DemoError(RuntimeError):
+    """The server answered a recorded call in a way no exporter can work with."""
+
+
+@dataclass
+class Tally:
+    """What the answers to one pass over a session reported."""
+
+    accepted: list[int] = field(default_factory=list)  # positions appended by this pass
+    duplicates: int = 0
+    quarantined: list[str] = field(default_factory=list)  # one line per refused item
+
+    def add(self, answer: Mapping[str, Any]) -> None:
+        """Count one response body: a batch report, one item, or a run start/stop."""
+        items = answer.get("items")
+        for item in items if isinstance(items, list) else [answer]:
+            status = item.get("status")
+            if status == "accepted" or item.get("duplicate") is False:
+                self.accepted.append(int(item["position"]))
+            elif status == "duplicate" or item.get("duplicate") is True:
+                self.duplicates += 1
+            elif status in ("rejected", "conflict"):
+                errors = "; ".join(f"{e['field']}: {e['message']}" for e in item.get("errors", []))
+                self.quarantined.append(f"item {item.get('index')} {status}: {errors}")
+
+
+async def run_demo(base_url: str, *, settings: IngestSettings, echo: Echo) -> None:
+    """Post every bundled session twice to `base_url` and echo a summary of each pass."""
+    echo(f"\nstratlog demo: replaying recorded exporter sessions to {base_url}")
+    log = await _open_log(settings)
+    try:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30.0) as client:
+            for name in SESSION_NAMES:
+                calls = load_session(name)
+                first, run_id = await _post_session(client, calls)
+                again, _ = await _post_session(client, calls)
+                types = await _types_at(log, first.accepted)
+                echo(_describe(name, len(calls), run_id, first, again, types))
+            head = await log.head()
+    finally:
+        await log.close()
+    echo(f"\nThe log holds {head} events ({log_store_for_display(settings)}).")
+    echo(f"Still serving on {base_url} (OpenAPI at {base_url}/docs); Ctrl-C to stop.\n")
+
+
+async def _post_session(
+    client: httpx.AsyncClient, calls: Sequence[RecordedCall]
+) -> tuple[Tally, str | None]:
+    tally = Tally()
+    assigned: str | None = None
+    for recorded in calls:
+        call = recorded.with_run_id(assigned) if assigned else recorded
+        response = await client.request(
+            call.method, call.path, json=call.body, headers=dict(call.headers)
+        )
+        try:
+            answer = response.json() if response.content else {}
+        except ValueError:
+            answer = None
+        if (
+            not isinstance(answer, dict)
+            or response.is_server_error
+            or (response.is_error and "items" not in answer)
+        ):
+            raise DemoError(f"{call.method} {call.path} -> {response.status_code}: {response.text}")
+        tally.add(answer)
+        if call.assigns_run_id:
+            assigned = str(answer["run_id"])
+    return tally, assigned
+
+
+async def _open_log(settings: IngestSettings) -> EventLog:
+    url = settings.resolved_log_url()
+    return await open_event_log(
+        url,
+        synchronous=settings.sqlite_synchronous,
+        pg_schema=None if is_sqlite(url) else settings.log_pg_schema,
+    )
+
+
+async def _types_at(log: EventLog, positions: Sequence[int]) -> Counter[str]:
+    """How many events of each type sit at `positions`."""
+    if not positions:
+        return Counter()
+    wanted = set(positions)
+    low, high = min(wanted), max(wanted)
+    stored = await log.read(after=low - 1, limit=high - low + 1)
+    return Counter(e.event_type for e in stored if e.position in wanted)
+
+
+def _describe(
+    name: str,
+    calls: int,
+    run_id: str | None,
+    first: Tally,
+    again: Tally,
+    types: Counter[str],
+) -> str:
+    assigned = f", run id assigned by the server: {run_id}" if run_id else ""
+    lines = [f"\n{name} ({calls} calls{assigned})"]
+    if first.accepted:
+        span = f"positions {min(first.accepted)}-{max(first.accepted)}"
+        lines.append(f"  accepted    {len(first.accepted)} events at {span}")
+        lines.extend(f"    {count:>4}  {event_type}" for event_type, count in sorted(types.items()))
+    else:
+        lines.append("  accepted    0 events (all were already in the log)")
+    if first.duplicates:
+        lines.append(f"  duplicates  {first.duplicates} (already in the log before this pass)")
+    lines.append(f"  quarantined {len(first.quarantined)}")
+    lines.extend(f"    {line}" for line in first.quarantined)
+    lines.append(
+        f"  sent again  {again.duplicates} reported as duplicates, "
+        f"{len(again.accepted)} appended, {len(again.quarantined)} quarantined"
+    )
+    return "\n".join(lines)
