@@ -17,7 +17,7 @@ from ingest_api.body import RawItem
 from ingest_api.compat import ItemKind, to_canonical
 from ingest_api.log_store import FieldError, NewEvent, Rejection
 from schema.codec import UnknownEventType, decode_event, encode_event
-from schema.events import EVENT_TYPES, current_version, wire_type
+from schema.events import EVENT_TYPES
 from schema.ids import derive_event_id
 
 MAX_EVENT_ID_LENGTH = 200
@@ -106,8 +106,8 @@ def _decode(
     occurred = event.occurred_utc
     return NewEvent(
         event_id=event_id or derive_event_id(payload, occurred),
-        event_type=wire_type(type(event)),
-        schema_version=current_version(type(event)),
+        event_type=event.type,
+        schema_version=event.version,
         run_id=run_id,
         event_utc=occurred,
         payload=payload.decode(),

@@ -28,7 +28,8 @@ def derive_event_id(canonical: bytes, occurred_utc: datetime | None) -> str:
     digest = int.from_bytes(hashlib.blake2b(canonical, digest_size=10).digest(), "big")
     high_hash, low_hash = digest >> 62, digest & ((1 << 62) - 1)  # 18 + 62 bits
     value = (millis << 80) | (0x8 << 76) | ((high_hash & 0xFFF) << 64) | (0b10 << 62) | low_hash
-    return str(uuid.UUID(int=value))
+    text = f"{value:032x}"  # str(uuid.UUID(int=value)) without the object: this is per event
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def stable_uuid(*parts: str) -> str:

@@ -244,6 +244,15 @@ checkpoints = Table(
     Column("halted_position", BigInteger, doc="Set when an event could not be applied."),
     Column("halted_event_id", Text),
     Column("halted_error", Text),
+    Column(
+        "analytics_position",
+        BigInteger,
+        nullable=False,
+        default=0,
+        server_default="0",
+        doc="The position the partition's analytics (trades, metrics) reflect; behind "
+        "`position` while they are due (projector/analytics/stage.py).",
+    ),
 )
 
 # projection_meta key of the projector's discovery cursor: every partition with events up to
@@ -255,4 +264,173 @@ projection_meta = Table(
     PROJECTION_METADATA,
     Column("key", Text, primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# --- Analytics: derived from a run's stored rows by projector/analytics, never by a GET -----
+# Money columns are in account currency, multiplier applied; a figure that is not finite
+# (NaN, infinity) is stored as NULL. Each run's rows are replaced whole when it is analyzed.
+
+trades = Table(
+    "trades",
+    PROJECTION_METADATA,
+    Column("trade_id", Text, primary_key=True, doc="uuid5(run, account, symbol, cycle)."),
+    Column("run_id", Text, nullable=False),
+    Column("account_id", Text, nullable=False, doc='"" when orders name none.'),
+    Column("symbol", Text, nullable=False),
+    Column("cycle", Integer, nullable=False, doc="1, 2, … per (account, symbol)."),
+    Column("side", Text, nullable=False, doc="The position's direction: LONG or SHORT."),
+    Column("quantity", Float, doc="Peak absolute position."),
+    Column("entered_quantity", Float, doc="Sum of the opening quantities."),
+    Column("entry_price", Float, doc="Volume-weighted average of the opening fills."),
+    Column("exit_price", Float, doc="Volume-weighted average of the closing fills."),
+    Column("entry_utc", UtcDateTime, nullable=False),
+    Column("exit_utc", UtcDateTime, nullable=False),
+    Column("duration_seconds", Float),
+    Column("pnl_gross", Float),
+    Column("commission", Float),
+    Column("pnl_net", Float),
+    Column("trade_return", Float, doc="pnl_net / (|entry_price| x quantity x multiplier)."),
+    Column("outcome", Text, nullable=False, doc="WIN, LOSS or BREAKEVEN."),
+    Column("multiplier", Float),
+    Column("entry_order_id", Text, nullable=False),
+    Column("exit_order_id", Text, nullable=False),
+    Column("exit_execution_id", Text, nullable=False),
+    Column("exit_position", BigInteger, nullable=False, doc="Log position of the closing fill."),
+    Column("exit_reason", Text, doc="OCO role of the closing order: TP, SL or EXIT."),
+    Column("fill_count", Integer, nullable=False),
+    Column("mfe", Float, doc="Most favourable excursion (currency, >= 0); null without bars."),
+    Column("mae", Float, doc="Most adverse excursion (currency, >= 0); null without bars."),
+    Column("regime_trend", Text),
+    Column("regime_volatility", Text),
+)
+Index("ix_trades_run_exit", trades.c.run_id, trades.c.exit_utc, trades.c.trade_id)
+
+trade_lot_matches = Table(
+    "trade_lot_matches",
+    PROJECTION_METADATA,
+    Column("trade_id", Text, primary_key=True),
+    Column("match_number", Integer, primary_key=True),
+    Column("run_id", Text, nullable=False),
+    Column("entry_execution_id", Text, nullable=False),
+    Column("exit_execution_id", Text, nullable=False),
+    Column("quantity", Float),
+    Column("entry_price", Float),
+    Column("exit_price", Float),
+    Column("entry_utc", UtcDateTime, nullable=False),
+    Column("exit_utc", UtcDateTime, nullable=False),
+    Column("pnl_gross", Float),
+    Column("fees", Float),
+    Column("pnl_net", Float),
+)
+Index("ix_lot_matches_run", trade_lot_matches.c.run_id)
+
+open_positions = Table(
+    "open_positions",
+    PROJECTION_METADATA,
+    Column("trade_id", Text, primary_key=True, doc="The id of the trade it will become."),
+    Column("run_id", Text, nullable=False),
+    Column("account_id", Text, nullable=False),
+    Column("symbol", Text, nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("side", Text, nullable=False),
+    Column("quantity", Float),
+    Column("peak_quantity", Float),
+    Column("average_cost", Float),
+    Column("entry_price", Float),
+    Column("entry_utc", UtcDateTime, nullable=False),
+    Column("realized_pnl", Float, doc="Gross PnL of its partial closes so far."),
+    Column("commission", Float),
+    Column("multiplier", Float),
+    Column("mark_price", Float, doc="The symbol's last bar close; null without bars."),
+    Column("mark_utc", UtcDateTime),
+    Column("unrealized_pnl", Float),
+    Column("pnl_net", Float, doc="realized - commission + unrealized (0 when unmarked)."),
+)
+Index("ix_open_positions_run", open_positions.c.run_id)
+
+equity_points = Table(
+    "equity_points",
+    PROJECTION_METADATA,
+    Column("run_id", Text, primary_key=True),
+    Column("seq", Integer, primary_key=True, doc="0, 1, … in time order."),
+    Column("ts_utc", UtcDateTime, nullable=False),
+    Column("equity", Float),
+    Column("drawdown", Float, doc="Peak so far (the starting balance included) - equity."),
+    Column("drawdown_pct", Float, doc="drawdown / peak; null while the peak is <= 0."),
+)
+
+trade_flags = Table(
+    "trade_flags",
+    PROJECTION_METADATA,
+    Column("run_id", Text, primary_key=True),
+    Column("execution_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False, doc="HELD, ZERO_QUANTITY, NEGATIVE_QUANTITY, DUST."),
+    Column("order_id", Text, nullable=False),
+    Column("exec_utc", UtcDateTime, nullable=False),
+    Column("quantity", Float),
+)
+
+
+def _metric_columns() -> list[Column[object]]:
+    """The figures a dashboard sorts and filters by, then every metric as canonical JSON."""
+    return [
+        Column("net_pnl", Float, doc="Closed trades, after fees."),
+        Column("gross_pnl", Float),
+        Column("fees", Float),
+        Column("total_pnl", Float, doc="net_pnl + open_pnl: the equity's change."),
+        Column("open_pnl", Float),
+        Column("open_positions", Integer, nullable=False),
+        Column("trades", Integer, nullable=False),
+        Column("wins", Integer, nullable=False),
+        Column("losses", Integer, nullable=False),
+        Column("breakevens", Integer, nullable=False),
+        Column("win_rate", Float),
+        Column("profit_factor", Float),
+        Column("max_drawdown", Float),
+        Column("max_drawdown_pct", Float),
+        Column("sharpe", Float),
+        Column("sortino", Float),
+        Column("exposure", Float),
+        Column("metrics_json", Text, nullable=False, doc="Every metric (docs/metrics.md)."),
+    ]
+
+
+run_metrics = Table(
+    "run_metrics",
+    PROJECTION_METADATA,
+    Column("run_id", Text, primary_key=True),
+    Column(
+        "computed_position",
+        BigInteger,
+        nullable=False,
+        doc="Latest log position of a fill, order, OCO link, bar or instrument it includes.",
+    ),
+    Column("instance_id", Text, doc="The run's instance when computed (aggregate membership)."),
+    Column("strategy_id", Text, doc="The run's strategy, or its instance's, when computed."),
+    Column("initial_balance", Float, doc="Where the equity curve starts (0 when unknown)."),
+    Column("start_utc", UtcDateTime, doc="When the starting balance applied, if known."),
+    Column("span_start_utc", UtcDateTime, doc="The span exposure and CAGR are measured over."),
+    Column("span_end_utc", UtcDateTime),
+    Column("periods_per_year", Float, nullable=False),
+    *_metric_columns(),
+)
+Index("ix_run_metrics_instance", run_metrics.c.instance_id)
+Index("ix_run_metrics_strategy", run_metrics.c.strategy_id)
+
+instance_metrics = Table(
+    "instance_metrics",
+    PROJECTION_METADATA,
+    Column("instance_id", Text, primary_key=True),
+    Column("runs", Integer, nullable=False, doc="Runs with metrics, measured together."),
+    Column("computed_position", BigInteger, nullable=False, doc="Max over its runs."),
+    *_metric_columns(),
+)
+
+strategy_metrics = Table(
+    "strategy_metrics",
+    PROJECTION_METADATA,
+    Column("strategy_id", Text, primary_key=True),
+    Column("runs", Integer, nullable=False, doc="Runs with metrics, measured together."),
+    Column("computed_position", BigInteger, nullable=False, doc="Max over its runs."),
+    *_metric_columns(),
 )
