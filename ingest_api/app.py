@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ingest_api.dependencies import Clock, load_settings, utc_now
+from ingest_api.doorbell import connect_doorbell, ring_after_append
 from ingest_api.errors import install_error_handlers
 from ingest_api.log_store import open_event_log
 from ingest_api.openapi import install_openapi
@@ -24,9 +25,15 @@ def create_app(
     settings: IngestSettings | None = None,
     *,
     clock: Clock = utc_now,
-    after_append: AfterAppend = no_hook,
+    after_append: AfterAppend | None = None,
+    docs_url: str = "/docs",
+    openapi_url: str = "/openapi.json",
 ) -> FastAPI:
-    """An ingest app over the log store `settings` name (from the environment by default)."""
+    """An ingest app over the log store `settings` name (from the environment by default).
+
+    Without an `after_append` hook, appends ring the projector workers' arq doorbell when
+    `settings.redis_url` is set (the Procfile deployment), and nothing otherwise.
+    """
     settings = settings or load_settings()
 
     @asynccontextmanager
@@ -43,20 +50,28 @@ def create_app(
             max_batch_events=settings.max_batch_events,
         )
         app.state.log = log
+        doorbell = None
+        if after_append is None and settings.redis_url:
+            doorbell = connect_doorbell(settings.redis_url, settings.queue_name)
+            app.state.after_append = ring_after_append(doorbell)
         try:
             yield
         finally:
             await log.close()
+            if doorbell is not None:
+                await doorbell.close()
 
     app = FastAPI(
         title="stratlog ingest",
         version="1",
         summary="Append strategy events to the stratlog log: canonical and exporter routes.",
         lifespan=lifespan,
+        docs_url=docs_url,
+        openapi_url=openapi_url,
     )
     app.state.settings = settings
     app.state.clock = clock
-    app.state.after_append = after_append
+    app.state.after_append = after_append or no_hook
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app, retry_after_seconds=settings.retry_after_seconds)

@@ -6,6 +6,7 @@ knobs. Every limit is checked before the work it bounds is done (DESIGN ยง3.3, ย
 
 from pydantic import Field
 
+from schema.doorbell import QUEUE_NAME
 from schema.settings import StoreSettings
 
 MIB = 1024 * 1024
@@ -24,3 +25,7 @@ class IngestSettings(StoreSettings):
         10_000, gt=0, description="Events the group committer writes in one transaction."
     )
     retry_after_seconds: int = Field(1, ge=0, description="Retry-After sent with a 503.")
+    redis_url: str | None = Field(
+        None, description="Redis of the projector workers' doorbell; unset: no ring (embedded)."
+    )
+    queue_name: str = Field(QUEUE_NAME, description="arq queue the projector workers listen on.")

@@ -17,8 +17,10 @@ import structlog
 import typer
 
 from ingest_api.settings import IngestSettings
+from projector.settings import ProjectorSettings
 from stratlog import embedded
 from stratlog.demo import DemoError, run_demo
+from stratlog.maintenance import resume_partition
 
 
 class LogLevel(StrEnum):
@@ -73,7 +75,7 @@ def serve(
         ),
     ] = LogLevel.INFO,
 ) -> None:
-    """Run the embedded default: the ingest API on one port, SQLite files in DATA_DIR."""
+    """Run the embedded default: ingest, read API and projector on one port, SQLite files."""
     configure_logging(log_level.value)
     settings = IngestSettings(data_dir=data_dir)
     structlog.get_logger("stratlog").info(
@@ -93,6 +95,27 @@ def serve(
     except DemoError as exc:
         typer.echo(f"demo failed: {exc}", err=True)
         raise typer.Exit(1) from exc
+
+
+projector_commands = typer.Typer(help="Projector maintenance.", no_args_is_help=True)
+app.add_typer(projector_commands, name="projector")
+
+
+@projector_commands.command()
+def resume(
+    partition: Annotated[str, typer.Argument(help='A run id, or "catalog".')],
+    data_dir: Annotated[
+        Path,
+        typer.Option(envvar="STRATLOG_DATA_DIR", help="Directory of the SQLite stores."),
+    ] = Path("stratlog-data"),
+) -> None:
+    """Clear a halted partition's error so the projector retries it (after a fix)."""
+    settings = ProjectorSettings(data_dir=data_dir)
+    if asyncio.run(resume_partition(settings, partition)):
+        typer.echo(f"{partition}: resumed; the next ring or sweep retries it")
+    else:
+        typer.echo(f"{partition}: not halted, nothing to do", err=True)
+        raise typer.Exit(1)
 
 
 def configure_logging(level: str) -> None:

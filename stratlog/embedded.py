@@ -1,22 +1,31 @@
 """The embedded default: one process, one port, SQLite files in the data directory (DESIGN §2).
 
-`build_app` is the one place that decides what the embedded process serves: the ingest app
-today; the read routes and the in-process projector plug in here when they exist. `serve`
+`build_app` is the one place that decides what the embedded process serves: the ingest and
+read apps behind one port (stratlog.composition), and the in-process projector that ingest
+rings after every append, in place of the Procfile's Redis doorbell and arq workers. `serve`
 runs it under uvicorn and, once the port accepts connections, hands the server's address to
 an optional start hook (the `--demo` walkthrough), then keeps serving until stopped.
 """
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from ingest_api.app import create_app
+from ingest_api.doorbell import accepted_run_ids
+from ingest_api.log_store import AppendReceipt, NewEvent
 from ingest_api.settings import IngestSettings
+from projector.embedded import InProcessProjector
+from projector.settings import ProjectorSettings
+from read_api.app import create_app as create_read_app
+from read_api.settings import ReadSettings
+from schema.settings import StoreSettings
+from stratlog.composition import TwoApps
 
 StartHook = Callable[[str], Coroutine[Any, Any, None]]
 
@@ -31,9 +40,42 @@ class StartupFailed(RuntimeError):
         self.code = code
 
 
-def build_app(settings: IngestSettings) -> FastAPI:
+def build_app(settings: IngestSettings) -> TwoApps:
     """The ASGI app of the embedded process (its lifespan creates the data directory)."""
-    return create_app(settings)
+    stores = {name: getattr(settings, name) for name in StoreSettings.model_fields}
+    running: list[InProcessProjector] = []  # set while the lifespan runs
+
+    async def ring_projector(events: Sequence[NewEvent], receipt: AppendReceipt) -> None:
+        for projector in running:
+            projector.ring_runs(accepted_run_ids(events, receipt))
+
+    async def doorbell_counters() -> Mapping[str, int]:
+        return running[0].counters() if running else {}
+
+    @asynccontextmanager
+    async def projector_running() -> AsyncIterator[None]:
+        projector_settings = ProjectorSettings(**stores)
+        projector = await InProcessProjector.open(
+            projector_settings,
+            batch_size=projector_settings.batch_size,
+            sweep_interval_s=projector_settings.sweep_interval_seconds,
+        )
+        await projector.start()
+        running.append(projector)
+        try:
+            yield
+        finally:
+            running.clear()
+            await projector.stop()
+
+    ingest = create_app(
+        settings,
+        after_append=ring_projector,
+        docs_url="/docs/ingest",
+        openapi_url="/openapi/ingest.json",
+    )
+    read = create_read_app(ReadSettings(**stores), doorbell_counters=doorbell_counters)
+    return TwoApps(ingest, read, projector_running)
 
 
 async def serve(
