@@ -7,6 +7,8 @@ resumes from the last committed checkpoint, which is also how startup and rebuil
 An event that cannot be decoded or applied halts its partition: the events before it are
 committed, the failure (position, event id, error) is recorded and shown in status, and
 nothing after it is applied until an operator resumes the partition.
+After the last batch the partition's analytics (trades, metrics) are brought up to date in
+one more transaction, once per catch-up (projector/analytics/stage.py).
 """
 
 import time
@@ -14,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from projector.analytics import affects_analytics, refresh_analytics
 from projector.log_feed import LogFeed, LogRecord
 from projector.projections import project, reads_of
 from projector.state import BatchState
@@ -85,7 +88,15 @@ class Runner:
             try:
                 async with self.store.writer.begin() as conn:
                     await self.store.advance(
-                        conn, partition, position, end, len(done), self.clock()
+                        conn,
+                        partition,
+                        position,
+                        end,
+                        len(done),
+                        self.clock(),
+                        analytics_unaffected=not any(
+                            affects_analytics(event) for _, event in decoded[: len(done)]
+                        ),
                     )
                     await self.store.flush(conn, state.changes())
                     if failure is not None:
@@ -109,12 +120,14 @@ class Runner:
             halted = failure is not None
             if len(records) < self.batch_size:
                 break
+        await refresh_analytics(self.store, partition)  # also after a halt: what was applied
         return CatchUpReport(
             partition, start, position, applied, time.perf_counter() - started, halted=halted
         )
 
     async def discover(self) -> list[str]:
-        """Record which partitions have new events; return those behind and not halted."""
+        """Record which partitions have new events; return those behind and not halted, and
+        those whose analytics are due."""
         cursor = int(await self.store.get_meta(DISCOVERY_CURSOR_KEY) or 0)
         while True:
             scanned, seen = await self.feed.discover(cursor, limit=50_000)
@@ -127,7 +140,8 @@ class Runner:
         return [
             c.partition
             for c in await self.store.all_checkpoints()
-            if c.known_position > c.position and c.halted_position is None
+            if (c.known_position > c.position and c.halted_position is None)
+            or c.analytics_position < c.position  # analytics due (e.g. a crash before them)
         ]
 
 

@@ -40,6 +40,7 @@ class Checkpoint:
     halted_position: int | None
     halted_event_id: str | None
     halted_error: str | None
+    analytics_position: int = 0
 
 
 class ProjectionStore:
@@ -147,21 +148,47 @@ class ProjectionStore:
         position: int,
         applied: int,
         now: datetime,
+        *,
+        analytics_unaffected: bool = False,
     ) -> None:
-        """Compare-and-set the checkpoint from `expected` to `position`."""
+        """Compare-and-set the checkpoint from `expected` to `position`.
+
+        `analytics_unaffected`: the batch changed nothing the analytics read, so analytics
+        that were current at `expected` stay current at `position`.
+        """
         c = checkpoints.c
+        values: dict[str, Any] = {
+            "position": position,
+            "known_position": _greatest(c.known_position, position),
+            "applied_events": c.applied_events + applied,
+            "updated_utc": now,
+        }
+        if analytics_unaffected:
+            values["analytics_position"] = case(
+                (c.analytics_position == expected, position), else_=c.analytics_position
+            )
         result = await conn.execute(
             update(checkpoints)
             .where(c.partition == partition, c.position == expected)
-            .values(
-                position=position,
-                known_position=_greatest(c.known_position, position),
-                applied_events=c.applied_events + applied,
-                updated_utc=now,
-            )
+            .values(values)
         )
         if result.rowcount != 1:
             raise CheckpointMoved(partition)
+
+    async def claim_analytics(self, conn: AsyncConnection, checkpoint: Checkpoint) -> bool:
+        """Compare-and-set the analytics position up to the checkpoint's position: False when
+        the partition moved since `checkpoint` was read (whoever moved it analyzes it)."""
+        c = checkpoints.c
+        result = await conn.execute(
+            update(checkpoints)
+            .where(
+                c.partition == checkpoint.partition,
+                c.position == checkpoint.position,
+                c.analytics_position == checkpoint.analytics_position,
+            )
+            .values(analytics_position=checkpoint.position)
+        )
+        return bool(result.rowcount == 1)
 
     async def halt(
         self, conn: AsyncConnection, partition: str, position: int, event_id: str, error: str

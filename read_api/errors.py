@@ -43,9 +43,16 @@ class NotFound(ReadApiError):
     code = "not_found"
 
 
+class InvalidParameter(ReadApiError):
+    """A query value the framework could not check (a cursor that is not one of ours)."""
+
+    code = "invalid_request"
+
+
 STATUS: dict[type[ReadApiError], HTTPStatus] = {
     StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
     NotFound: HTTPStatus.NOT_FOUND,
+    InvalidParameter: HTTPStatus.UNPROCESSABLE_ENTITY,
     ReadApiError: HTTPStatus.BAD_REQUEST,
 }
 

@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from read_api.routes import status
+from read_api.routes import runs_analytics, status
 
-ROUTERS: list[APIRouter] = [status.router]
+ROUTERS: list[APIRouter] = [status.router, runs_analytics.router]

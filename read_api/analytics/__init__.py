@@ -1,0 +1,1 @@
+"""Serving run analytics (trades, positions, equity, metrics) the projector computed."""
