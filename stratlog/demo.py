@@ -5,8 +5,11 @@ as the exporter sent it (the run id `POST /api/runs/start` assigns is stamped on
 calls, as the NuGet client does), then posted a second time, as a retrying client
 would: the second pass must append nothing and report every event as a duplicate. Event
 types are read back from the log by position, because the responses carry positions only.
+Then it waits (bounded) for the in-process projector and shows, through the read API, the
+trades and headline metrics it reconstructed for each run.
 """
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +24,7 @@ from stratlog.embedded import log_store_for_display
 from stratlog.samples import SESSION_NAMES, RecordedCall, load_session
 
 Echo = Callable[[str], None]
+PROJECTION_WAIT_S = 15.0
 
 
 class DemoError(RuntimeError):
@@ -62,10 +66,48 @@ async def run_demo(base_url: str, *, settings: IngestSettings, echo: Echo) -> No
                 types = await _types_at(log, first.accepted)
                 echo(_describe(name, len(calls), run_id, first, again, types))
             head = await log.head()
+            await _show_projections(client, echo)
     finally:
         await log.close()
     echo(f"\nThe log holds {head} events ({log_store_for_display(settings)}).")
     echo(f"Still serving on {base_url} (OpenAPI at {base_url}/docs); Ctrl-C to stop.\n")
+
+
+async def _show_projections(client: httpx.AsyncClient, echo: Echo) -> None:
+    """Each run's trades and metrics once the projector has caught up (or say it has not)."""
+    deadline = asyncio.get_running_loop().time() + PROJECTION_WAIT_S
+    runs: list[str] = []
+    while asyncio.get_running_loop().time() < deadline:
+        status = (await client.get("/api/status")).json()
+        runs = [p["partition"] for p in status["partitions"] if p["partition"] != "catalog"]
+        caught_up = status["totals"]["lag_events"] == 0
+        metrics = [(await client.get(f"/api/v1/runs/{run}/metrics")).json() for run in runs]
+        if runs and caught_up and all(m.get("computed_position") for m in metrics):
+            break
+        await asyncio.sleep(0.2)
+    else:
+        echo(
+            f"\nThe projector has not caught up within {PROJECTION_WAIT_S:.0f} s; see /api/status."
+        )
+        return
+    echo("\nProjected by the in-process projector (read API):")
+    for run, figures in zip(runs, metrics, strict=True):
+        trades = (await client.get(f"/api/runs/{run}/trades")).json()["items"]
+        echo(
+            f"  run {run}: {figures['trades']} closed trade(s), net PnL {figures['net_pnl']:.2f}"
+            f" after {figures['fees']:.2f} fees, win rate {_percent(figures['win_rate'])}"
+        )
+        for trade in trades:
+            echo(
+                f"    {trade['side']:<5} {trade['quantity']:g} {trade['symbol']}"
+                f" {trade['entry_price']:.2f} -> {trade['exit_price']:.2f}"
+                f"  net {trade['pnl_net']:.2f}  ({trade['duration_seconds']:.0f} s)"
+            )
+    echo("  GET /api/runs/{run_id}/trades, /api/v1/runs/{run_id}/metrics, /api/status")
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
 
 
 async def _post_session(
