@@ -5,6 +5,8 @@ derived from the key, so a rebuild gives the same ids. A bar re-sent for the sam
 replaces the earlier one (the last version in log order wins) and is counted once.
 """
 
+from functools import lru_cache
+
 from projector.projections.common import earlier, json_text, later, run_read, touch_run
 from projector.state import ProjectionState
 from projector.writes import Put, Read, Row, Write
@@ -14,13 +16,15 @@ from schema.timeframes import normalize_timeframe
 
 
 def series_id_of(event: BarClosed) -> str:
+    return _series_id(event.run_id, event.symbol, event.timeframe, event.venue, event.provider)
+
+
+@lru_cache(maxsize=4096)  # pure; a run's bars share a handful of keys, and this is per bar
+def _series_id(
+    run_id: str, symbol: str, timeframe: str, venue: str | None, provider: str | None
+) -> str:
     return stable_uuid(
-        "series",
-        event.run_id,
-        event.symbol,
-        normalize_timeframe(event.timeframe),
-        event.venue or "",
-        event.provider or "",
+        "series", run_id, symbol, normalize_timeframe(timeframe), venue or "", provider or ""
     )
 
 
