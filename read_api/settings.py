@@ -14,6 +14,9 @@ class ReadSettings(StoreSettings):
     """What one read process serves from, and how long it waits for Redis."""
 
     redis_url: str | None = Field(None, description="Redis holding the doorbell counters.")
+    stale_after_seconds: float = Field(
+        300.0, gt=0, description="A live RUNNING run silent this long is listed as stale."
+    )
     redis_timeout_seconds: float = Field(
         1.0, gt=0, description="A slower Redis leaves the counters null rather than the answer."
     )

@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from read_api.routes import runs_analytics, status
+from read_api.routes import diagnostics, runs_analytics, status
 
-ROUTERS: list[APIRouter] = [status.router, runs_analytics.router]
+ROUTERS: list[APIRouter] = [status.router, diagnostics.router, runs_analytics.router]
