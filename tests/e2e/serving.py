@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 STARTUP_TIMEOUT_S = 30.0
 STRATLOG = Path(sys.executable).parent / "stratlog"
 
@@ -90,3 +92,16 @@ def _wait_until_listening(server: ServerProcess) -> None:
         except OSError:
             time.sleep(0.05)
     raise AssertionError(f"stratlog serve did not listen within {STARTUP_TIMEOUT_S}s")
+
+
+def wait_until_answering(server: ServerProcess, name: str, timeout_s: float = 30.0) -> None:
+    """Block until `server` answers its OpenAPI document (an HTTP app fully started)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert server.process.poll() is None, f"{name} exited early:\n{server.output()}"
+        try:
+            httpx.get(f"{server.url}/openapi.json", timeout=1).raise_for_status()
+            return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise AssertionError(f"{name} did not answer within {timeout_s}s:\n{server.output()}")

@@ -5,7 +5,6 @@ retrying client does, leaves the log unchanged and is answered with the original
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ import orjson
 from ingest_api.log_store import StoredEvent, open_event_log
 from stratlog.samples import SESSION_NAMES, SessionName, load_session
 from tests.conftest import StoreLocation
-from tests.e2e.serving import ServerProcess, free_port, stop
+from tests.e2e.serving import ServerProcess, free_port, stop, wait_until_answering
 
 QUANTOWER_RUN = "5b1f2c9e-8a1d-4c55-9a39-0d6f3e2b7a10"
 EXPECTED_TYPES: dict[SessionName, Counter[str]] = {
@@ -61,22 +60,10 @@ def ingest_process(location: StoreLocation, logs: Path) -> Iterator[ServerProces
         process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
     server = ServerProcess(process, port, stdout, stderr)
     try:
-        _wait_until_ready(server)
+        wait_until_answering(server, "ingest")
         yield server
     finally:
         stop(server)
-
-
-def _wait_until_ready(server: ServerProcess, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert server.process.poll() is None, f"ingest exited early:\n{server.output()}"
-        try:
-            httpx.get(f"{server.url}/openapi.json", timeout=1).raise_for_status()
-            return
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise AssertionError(f"ingest did not answer within {timeout_s}s:\n{server.output()}")
 
 
 async def play(client: httpx.AsyncClient, name: SessionName) -> list[httpx.Response]:

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import fresh_pg_schema
-from tests.e2e.serving import ServerProcess, free_port, stop
+from tests.e2e.serving import ServerProcess, free_port, stop, wait_until_answering
 from tests.e2e.test_exporter_sessions import QUANTOWER_RUN, play
 from tests.integration.worker_env import dedicated_redis_db
 
@@ -57,22 +57,10 @@ def process(
     server = ServerProcess(child, port, stdout, stderr)
     try:
         if port:
-            _wait_until_answering(server, name)
+            wait_until_answering(server, name)
         yield server
     finally:
         stop(server)
-
-
-def _wait_until_answering(server: ServerProcess, name: str, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert server.process.poll() is None, f"{name} exited early:\n{server.output()}"
-        try:
-            httpx.get(f"{server.url}/openapi.json", timeout=1).raise_for_status()
-            return
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise AssertionError(f"{name} did not answer within {timeout_s}s:\n{server.output()}")
 
 
 def _uvicorn(app: str, port: int) -> list[str]:
