@@ -2,6 +2,12 @@
 
 from fastapi import APIRouter
 
-from read_api.routes import diagnostics, runs_analytics, status
+from read_api.routes import catalog, diagnostics, runs, runs_analytics, status
 
-ROUTERS: list[APIRouter] = [status.router, diagnostics.router, runs_analytics.router]
+ROUTERS: list[APIRouter] = [
+    status.router,
+    diagnostics.router,
+    runs_analytics.router,
+    catalog.router,
+    runs.router,
+]

@@ -1,0 +1,279 @@
+"""Run routes: runs, their orders (current state and history), executions, OCO groups and
+bars, on the dashboards' paths (`/api/runs/…`, `/api/executions/…`, `/api/bars/`) and their
+v1 twins under `/api/v1/runs`.
+
+Lists are keyset pages (`limit`, and the opaque `cursor` of the previous page) in a stable
+order: runs by run id (ids are the exporter's uuids, so this is not time order; filter by
+instance or strategy for a dashboard's view), orders by order id, an order's history by log
+position, executions by (exec_utc, log position), OCO groups by group id, bars by (ts_utc,
+series id). A run is known when it has a `strategy_runs` row (404 otherwise); placeholder
+rows are listed with `placeholder` true.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from read_api import catalog_queries as q
+from read_api.dependencies import StoresDep
+from read_api.errors import ErrorBody, InvalidParameter, NotFound
+from read_api.routes.documented import DocumentedRoute
+from read_api.run_models import (
+    BarItem,
+    BarPage,
+    ExecutionItem,
+    ExecutionPage,
+    HeadlineMetrics,
+    OcoGroupItem,
+    OcoGroupPage,
+    OcoLeg,
+    OrderChange,
+    OrderHistoryPage,
+    OrderItem,
+    OrderPage,
+    RunDetail,
+    RunItem,
+    RunPage,
+)
+from schema.tables.projections import strategy_instances, strategy_runs
+from schema.timeframes import normalize_timeframe
+
+router = APIRouter(tags=["runs"], route_class=DocumentedRoute)
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "Unknown run, order or instance."},
+    422: {"model": ErrorBody, "description": "A parameter is not valid."},
+    503: {"model": ErrorBody, "description": "The projection store cannot be read."},
+}
+Id = Annotated[str, Path(min_length=1, max_length=256)]
+Cursor = Annotated[
+    str | None, Query(max_length=1024, description="`next_cursor` of the previous page.")
+]
+Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]
+BarLimit = Annotated[int, Query(ge=1, le=10_000, description="Bars per page.")]
+Filter = Annotated[str | None, Query(min_length=1, max_length=256)]
+RunId = Annotated[str, Query(min_length=1, max_length=256, description="The run.")]
+Symbol = Annotated[str, Query(min_length=1, max_length=256, description="The symbol.")]
+Timeframe = Annotated[
+    str | None,
+    Query(min_length=1, max_length=64, description='Any spelling ("1 - Minute", "1m", "M1").'),
+]
+Since = Annotated[datetime | None, Query(description="Bars at or after (ISO-8601, UTC).")]
+Until = Annotated[datetime | None, Query(description="Bars at or before (ISO-8601, UTC).")]
+
+
+async def _require_run(conn: AsyncConnection, run_id: str) -> None:
+    if not await q.exists(conn, strategy_runs, "run_id", run_id):
+        raise NotFound(f"no run {run_id!r}")
+
+
+async def _runs(
+    stores: StoresDep, filters: dict[str, str | None], limit: int, cursor: str | None
+) -> RunPage:
+    after = q.cursor_key(cursor, ["str"])
+    wanted = {column: value for column, value in filters.items() if value is not None}
+    async with q.reading(stores.projections) as conn:
+        rows = await q.runs_page(conn, wanted, after, limit + 1)
+    return RunPage(
+        items=[RunItem.model_validate(row) for row in rows[:limit]],
+        next_cursor=q.page_cursor(rows, limit, ["run_id"]),
+    )
+
+
+@router.get("/api/v1/runs", response_model=RunPage, responses=_ERRORS)
+async def list_runs(
+    stores: StoresDep,
+    strategy_id: Filter = None,
+    instance_id: Filter = None,
+    run_type: Filter = None,
+    status: Filter = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> RunPage:
+    """Runs matching every filter given, by run id."""
+    filters = {
+        "strategy_id": strategy_id,
+        "instance_id": instance_id,
+        "run_type": run_type,
+        "status": status,
+    }
+    return await _runs(stores, filters, limit, cursor)
+
+
+@router.get("/api/runs/instance/{instance_id}", response_model=RunPage, responses=_ERRORS)
+async def dashboard_instance_runs(
+    stores: StoresDep, instance_id: Id, limit: Limit = 1000, cursor: Cursor = None
+) -> RunPage:
+    """An instance's runs, by run id."""
+    async with q.reading(stores.projections) as conn:
+        if not await q.exists(conn, strategy_instances, "instance_id", instance_id):
+            raise NotFound(f"no instance {instance_id!r}")
+    return await _runs(stores, {"instance_id": instance_id}, limit, cursor)
+
+
+async def _run_detail(stores: StoresDep, run_id: str) -> RunDetail:
+    async with q.reading(stores.projections) as conn:
+        row = await q.row_of(conn, strategy_runs, "run_id", run_id)
+        if row is None:
+            raise NotFound(f"no run {run_id!r}")
+        metrics = await q.headline_metrics(conn, run_id)
+    headline = HeadlineMetrics.model_validate(metrics) if metrics else None
+    return RunDetail.model_validate({**row, "metrics": headline})
+
+
+@router.get("/api/runs/{run_id}", response_model=RunDetail, responses=_ERRORS)
+async def dashboard_run(stores: StoresDep, run_id: Id) -> RunDetail:
+    """A run and its headline metrics."""
+    return await _run_detail(stores, run_id)
+
+
+@router.get("/api/v1/runs/{run_id}", response_model=RunDetail, responses=_ERRORS)
+async def get_run(stores: StoresDep, run_id: Id) -> RunDetail:
+    """A run and its headline metrics."""
+    return await _run_detail(stores, run_id)
+
+
+@router.get("/api/v1/runs/{run_id}/orders", response_model=OrderPage, responses=_ERRORS)
+async def run_orders(
+    stores: StoresDep, run_id: Id, limit: Limit = 100, cursor: Cursor = None
+) -> OrderPage:
+    """A run's orders in their current state, by order id."""
+    after = q.cursor_key(cursor, ["str"])
+    async with q.reading(stores.projections) as conn:
+        await _require_run(conn, run_id)
+        rows = await q.orders_page(conn, run_id, after, limit + 1)
+    return OrderPage(
+        items=[OrderItem.model_validate(row) for row in rows[:limit]],
+        next_cursor=q.page_cursor(rows, limit, ["order_id"]),
+    )
+
+
+@router.get(
+    "/api/v1/runs/{run_id}/orders/{order_id}/history",
+    response_model=OrderHistoryPage,
+    responses=_ERRORS,
+)
+async def order_history(
+    stores: StoresDep, run_id: Id, order_id: Id, limit: Limit = 100, cursor: Cursor = None
+) -> OrderHistoryPage:
+    """The events that changed an order, in log order."""
+    after = q.cursor_key(cursor, ["int"])
+    async with q.reading(stores.projections) as conn:
+        await _require_run(conn, run_id)
+        if not await q.order_known(conn, run_id, order_id):
+            raise NotFound(f"run {run_id!r} has no order {order_id!r}")
+        rows = await q.history_page(conn, run_id, order_id, after, limit + 1)
+    return OrderHistoryPage(
+        run_id=run_id,
+        order_id=order_id,
+        items=[OrderChange.model_validate(row) for row in rows[:limit]],
+        next_cursor=q.page_cursor(rows, limit, ["position"]),
+    )
+
+
+async def _executions(
+    stores: StoresDep, run_id: str, limit: int, cursor: str | None
+) -> ExecutionPage:
+    after = q.cursor_key(cursor, ["time", "int"])
+    async with q.reading(stores.projections) as conn:
+        await _require_run(conn, run_id)
+        rows = await q.executions_page(conn, run_id, after, limit + 1)
+    return ExecutionPage(
+        items=[ExecutionItem.model_validate(row) for row in rows[:limit]],
+        next_cursor=q.page_cursor(rows, limit, ["exec_utc", "position"]),
+    )
+
+
+@router.get("/api/executions/run/{run_id}", response_model=ExecutionPage, responses=_ERRORS)
+async def dashboard_run_executions(
+    stores: StoresDep, run_id: Id, limit: Limit = 1000, cursor: Cursor = None
+) -> ExecutionPage:
+    """A run's executions by time, side, symbol and account completed from the order."""
+    return await _executions(stores, run_id, limit, cursor)
+
+
+@router.get("/api/v1/runs/{run_id}/executions", response_model=ExecutionPage, responses=_ERRORS)
+async def run_executions(
+    stores: StoresDep, run_id: Id, limit: Limit = 100, cursor: Cursor = None
+) -> ExecutionPage:
+    """A run's executions by time, side, symbol and account completed from the order."""
+    return await _executions(stores, run_id, limit, cursor)
+
+
+@router.get("/api/v1/runs/{run_id}/oco-groups", response_model=OcoGroupPage, responses=_ERRORS)
+async def run_oco_groups(
+    stores: StoresDep, run_id: Id, limit: Limit = 100, cursor: Cursor = None
+) -> OcoGroupPage:
+    """A run's OCO groups with their legs, by group id."""
+    after = q.cursor_key(cursor, ["str"])
+    async with q.reading(stores.projections) as conn:
+        await _require_run(conn, run_id)
+        groups = await q.oco_groups_page(conn, run_id, after, limit + 1)
+        page = groups[:limit]
+        legs = await q.oco_legs(conn, run_id, [g["oco_group_id"] for g in page])
+    by_group: dict[str, list[OcoLeg]] = {}
+    for leg in legs:
+        by_group.setdefault(leg["oco_group_id"], []).append(OcoLeg.model_validate(leg))
+    items = [
+        OcoGroupItem.model_validate({**g, "legs": by_group.get(g["oco_group_id"], [])})
+        for g in page
+    ]
+    return OcoGroupPage(items=items, next_cursor=q.page_cursor(groups, limit, ["oco_group_id"]))
+
+
+async def _bars(
+    stores: StoresDep,
+    run_id: str,
+    symbol: str,
+    timeframe: str | None,
+    span: tuple[datetime | None, datetime | None],
+    limit: int,
+    cursor: str | None,
+) -> BarPage:
+    start_utc, end_utc = span
+    for name, moment in (("start_utc", start_utc), ("end_utc", end_utc)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidParameter(f"{name}: give a UTC offset (e.g. Z)")
+    if start_utc is not None and end_utc is not None and start_utc > end_utc:
+        raise InvalidParameter("start_utc: after end_utc")
+    normal = normalize_timeframe(timeframe) if timeframe is not None else None
+    after = q.cursor_key(cursor, ["time", "str"])
+    async with q.reading(stores.projections) as conn:
+        await _require_run(conn, run_id)
+        rows = await q.bars_page(conn, run_id, symbol, normal, span, after, limit + 1)
+    return BarPage(
+        items=[BarItem.model_validate(row) for row in rows[:limit]],
+        next_cursor=q.page_cursor(rows, limit, ["ts_utc", "series_id"]),
+    )
+
+
+@router.get("/api/bars/", response_model=BarPage, responses=_ERRORS)
+async def dashboard_bars(
+    stores: StoresDep,
+    run_id: RunId,
+    symbol: Symbol,
+    timeframe: Timeframe = None,
+    start_utc: Since = None,
+    end_utc: Until = None,
+    limit: BarLimit = 10_000,
+    cursor: Cursor = None,
+) -> BarPage:
+    """A run's bars of a symbol (and timeframe, in any spelling), by bar time."""
+    return await _bars(stores, run_id, symbol, timeframe, (start_utc, end_utc), limit, cursor)
+
+
+@router.get("/api/v1/runs/{run_id}/bars", response_model=BarPage, responses=_ERRORS)
+async def run_bars(
+    stores: StoresDep,
+    run_id: Id,
+    symbol: Symbol,
+    timeframe: Timeframe = None,
+    start_utc: Since = None,
+    end_utc: Until = None,
+    limit: BarLimit = 1000,
+    cursor: Cursor = None,
+) -> BarPage:
+    """A run's bars of a symbol (and timeframe, in any spelling), by bar time."""
+    return await _bars(stores, run_id, symbol, timeframe, (start_utc, end_utc), limit, cursor)
