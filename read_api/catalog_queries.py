@@ -14,7 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from read_api.analytics.queries import Row, exists, reading, row_of
+from read_api.analytics.queries import Row, exists, row_of
 from read_api.cursors import decode_cursor, encode_cursor
 from read_api.errors import InvalidParameter
 from schema.tables.projections import (
@@ -31,7 +31,7 @@ from schema.tables.projections import (
     strategy_runs,
 )
 
-__all__ = ["Row", "exists", "reading", "row_of"]
+__all__ = ["Row", "exists", "row_of"]
 
 KeyKind = Literal["str", "int", "time"]
 

@@ -8,17 +8,13 @@ A run is stale when it is still RUNNING, is live (not BACKTEST or REPLAY, whose 
 are historical), and neither a heartbeat nor any event is newer than the threshold.
 """
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 from sqlalchemy import Select, Table, func, or_, select
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from read_api.errors import StoreUnavailable
 from schema.tables import quarantine
 from schema.tables.projections import (
     order_oco_groups,
@@ -29,7 +25,6 @@ from schema.tables.projections import (
 )
 
 Row = dict[str, Any]
-_DRIVER_ERRORS = (DBAPIError, OSError, TimeoutError)
 HISTORICAL_RUN_TYPES = ("BACKTEST", "REPLAY")
 
 ORPHAN_KINDS: dict[str, tuple[Table, tuple[str, ...]]] = {
@@ -39,16 +34,6 @@ ORPHAN_KINDS: dict[str, tuple[Table, tuple[str, ...]]] = {
     "instances": (strategy_instances, ("instance_id", "strategy_id")),
     "strategies": (strategies, ("strategy_id",)),
 }
-
-
-@asynccontextmanager
-async def reading(engine: AsyncEngine, store: str) -> AsyncIterator[AsyncConnection]:
-    """A connection to a store; driver errors (and missing tables) become StoreUnavailable."""
-    try:
-        async with engine.connect() as conn:
-            yield conn
-    except _DRIVER_ERRORS as exc:
-        raise StoreUnavailable(store, str(exc)) from exc
 
 
 async def _rows(conn: AsyncConnection, query: Select[Any]) -> list[Row]:

@@ -18,9 +18,9 @@ from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import ColumnElement, func, literal, select, union_all
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from read_api.connections import DRIVER_ERRORS
 from read_api.errors import StoreUnavailable
 from schema.doorbell import CATALOG_PARTITION, COUNTERS, STATS_KEY
 from schema.tables import ingest_events
@@ -29,7 +29,6 @@ from schema.tables.projections import DISCOVERY_CURSOR_KEY, checkpoints, project
 logger = structlog.get_logger(__name__)
 
 _PARTITIONS_PER_QUERY = 200  # UNION ALL branches; SQLite allows 500 per compound select
-_DRIVER_ERRORS = (DBAPIError, OSError, TimeoutError)
 
 DoorbellSource = Callable[[], Awaitable[Mapping[str, int]]]
 Row = dict[str, Any]  # a checkpoint row, as the database returns it
@@ -157,7 +156,7 @@ async def _checkpoints(engine: AsyncEngine) -> tuple[dict[str, Row], int]:
         async with engine.connect() as conn:
             rows = (await conn.execute(select(checkpoints))).mappings().all()
             cursor = (await conn.execute(cursor_query)).scalar()
-    except _DRIVER_ERRORS as exc:
+    except DRIVER_ERRORS as exc:
         raise StoreUnavailable("projection", str(exc)) from exc
     return {row["partition"]: dict(row) for row in rows}, int(cursor or 0)
 
@@ -200,7 +199,7 @@ async def _log_figures(
                 name = run_id if run_id is not None else CATALOG_PARTITION
                 if name not in positions:
                     undiscovered[name] = _Lag(int(count), oldest)
-    except _DRIVER_ERRORS as exc:
+    except DRIVER_ERRORS as exc:
         raise StoreUnavailable("log", str(exc)) from exc
     return head, lags, undiscovered
 

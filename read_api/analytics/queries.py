@@ -2,19 +2,16 @@
 
 Lists use keyset pagination on an index: trades by (run, exit time, trade id), matches by
 (trade, match number), equity points by (run, seq). Driver errors (the store down, its
-tables not created yet) become `StoreUnavailable` here, where the store is read.
+tables not created yet) become `StoreUnavailable` in `read_api.connections.reading`.
 """
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, Table, and_, or_, select
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from read_api.errors import StoreUnavailable
 from schema.tables.projections import (
     equity_points,
     open_positions,
@@ -25,18 +22,8 @@ from schema.tables.projections import (
 )
 
 Row = dict[str, Any]
-_DRIVER_ERRORS = (DBAPIError, OSError, TimeoutError)
+
 _IN_CHUNK = 400
-
-
-@asynccontextmanager
-async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection to the projection store; driver errors become StoreUnavailable."""
-    try:
-        async with engine.connect() as conn:
-            yield conn
-    except _DRIVER_ERRORS as exc:
-        raise StoreUnavailable("projection", str(exc)) from exc
 
 
 async def _rows(conn: AsyncConnection, query: Select[Any]) -> list[Row]:

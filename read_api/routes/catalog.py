@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, Json, JsonValue
 
 from read_api import catalog_queries as q
+from read_api.connections import reading
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, NotFound
 from read_api.routes.documented import DocumentedRoute
@@ -80,7 +81,7 @@ class InstancePage(BaseModel):
 
 async def _strategies(stores: StoresDep, limit: int, cursor: str | None) -> StrategyPage:
     after = q.cursor_key(cursor, ["str"])
-    async with q.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         rows = await q.strategies_page(conn, after, limit + 1)
     return StrategyPage(
         items=[StrategyItem.model_validate(row) for row in rows[:limit]],
@@ -92,7 +93,7 @@ async def _instances(
     stores: StoresDep, strategy_id: str | None, limit: int, cursor: str | None, *, known: bool
 ) -> InstancePage:
     after = q.cursor_key(cursor, ["str"])
-    async with q.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         must_exist = known and strategy_id is not None
         if must_exist and not await q.exists(conn, strategies, "strategy_id", str(strategy_id)):
             raise NotFound(f"no strategy {strategy_id!r}")
@@ -122,7 +123,7 @@ async def list_strategies(
 @router.get("/api/strategies/{strategy_id}", response_model=StrategyItem, responses=_ERRORS)
 async def dashboard_strategy(stores: StoresDep, strategy_id: Id) -> StrategyItem:
     """One strategy."""
-    async with q.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         row = await q.row_of(conn, strategies, "strategy_id", strategy_id)
     if row is None:
         raise NotFound(f"no strategy {strategy_id!r}")
@@ -150,7 +151,7 @@ async def list_instances(
 @router.get("/api/v1/instances/{instance_id}", response_model=InstanceItem, responses=_ERRORS)
 async def get_instance(stores: StoresDep, instance_id: Id) -> InstanceItem:
     """One instance."""
-    async with q.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         row = await q.row_of(conn, strategy_instances, "instance_id", instance_id)
     if row is None:
         raise NotFound(f"no instance {instance_id!r}")

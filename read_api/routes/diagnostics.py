@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, JsonValue
 
+from read_api.connections import reading
 from read_api.cursors import decode_cursor, encode_cursor
 from read_api.dependencies import ClockDep, SettingsDep, StoresDep
-from read_api.diagnostics import orphans, quarantined, reading, stale_runs
+from read_api.diagnostics import orphans, quarantined, stale_runs
 from read_api.errors import ErrorBody
 from read_api.routes.documented import DocumentedRoute
 

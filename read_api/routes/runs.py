@@ -17,6 +17,7 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from read_api import catalog_queries as q
+from read_api.connections import reading
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, InvalidParameter, NotFound
 from read_api.routes.documented import DocumentedRoute
@@ -74,7 +75,7 @@ async def _runs(
 ) -> RunPage:
     after = q.cursor_key(cursor, ["str"])
     wanted = {column: value for column, value in filters.items() if value is not None}
-    async with q.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         rows = await q.runs_page(conn, wanted, after, limit + 1)
     return RunPage(
         items=[RunItem.model_validate(row) for row in rows[:limit]],
@@ -107,14 +108,14 @@ async def dashboard_instance_runs(
     stores: StoresDep, instance_id: Id, limit: Limit = 1000, cursor: Cursor = None
 ) -> RunPage:
     """An instance's runs, by run id."""
-    async with q.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         if not await q.exists(conn, strategy_instances, "instance_id", instance_id):
             raise NotFound(f"no instance {instance_id!r}")
     return await _runs(stores, {"instance_id": instance_id}, limit, cursor)
 
 
 async def _run_detail(stores: StoresDep, run_id: str) -> RunDetail:
-    async with q.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         row = await q.row_of(conn, strategy_runs, "run_id", run_id)
         if row is None:
             raise NotFound(f"no run {run_id!r}")
@@ -141,7 +142,7 @@ async def run_orders(
 ) -> OrderPage:
     """A run's orders in their current state, by order id."""
     after = q.cursor_key(cursor, ["str"])
-    async with q.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         await _require_run(conn, run_id)
         rows = await q.orders_page(conn, run_id, after, limit + 1)
     return OrderPage(
@@ -160,7 +161,7 @@ async def order_history(
 ) -> OrderHistoryPage:
     """The events that changed an order, in log order."""
     after = q.cursor_key(cursor, ["int"])
-    async with q.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         await _require_run(conn, run_id)
         if not await q.order_known(conn, run_id, order_id):
             raise NotFound(f"run {run_id!r} has no order {order_id!r}")
@@ -177,7 +178,7 @@ async def _executions(
     stores: StoresDep, run_id: str, limit: int, cursor: str | None
 ) -> ExecutionPage:
     after = q.cursor_key(cursor, ["time", "int"])
-    async with q.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         await _require_run(conn, run_id)
         rows = await q.executions_page(conn, run_id, after, limit + 1)
     return ExecutionPage(
@@ -208,7 +209,7 @@ async def run_oco_groups(
 ) -> OcoGroupPage:
     """A run's OCO groups with their legs, by group id."""
     after = q.cursor_key(cursor, ["str"])
-    async with q.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         await _require_run(conn, run_id)
         groups = await q.oco_groups_page(conn, run_id, after, limit + 1)
         page = groups[:limit]
@@ -240,7 +241,7 @@ async def _bars(
         raise InvalidParameter("start_utc: after end_utc")
     normal = normalize_timeframe(timeframe) if timeframe is not None else None
     after = q.cursor_key(cursor, ["time", "str"])
-    async with q.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         await _require_run(conn, run_id)
         rows = await q.bars_page(conn, run_id, symbol, normal, span, after, limit + 1)
     return BarPage(

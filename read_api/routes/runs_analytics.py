@@ -35,6 +35,7 @@ from read_api.analytics.models import (
     TradeItem,
     TradePage,
 )
+from read_api.connections import reading
 from read_api.cursors import decode_cursor, encode_cursor
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, InvalidParameter, NotFound
@@ -94,7 +95,7 @@ async def _trades(
 ) -> tuple[list[dict[str, Any]], str | None]:
     after = _trade_cursor(cursor)
     wanted = {column: value for column, value in filters.items() if value is not None}
-    async with queries.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         await _require_run(conn, run_id)
         rows = await queries.trades_after(conn, run_id, after, limit + 1, wanted)
     page = rows[:limit]
@@ -152,7 +153,7 @@ async def trade_matches(
 ) -> LotMatchPage:
     """A trade's FIFO lot matches, by match number."""
     after = _number_cursor(cursor)
-    async with queries.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         await _require_run(conn, run_id)
         if not await queries.trade_known(conn, run_id, trade_id):
             raise NotFound(f"run {run_id!r} has no trade {trade_id!r}")
@@ -170,7 +171,7 @@ async def trade_matches(
 @router.get("/api/v1/runs/{run_id}/open-positions", response_model=OpenPositions, responses=_ERRORS)
 async def run_open_positions(stores: StoresDep, run_id: Id) -> OpenPositions:
     """A run's positions still open after its last fill, marked at the last bar close."""
-    async with queries.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         await _require_run(conn, run_id)
         rows = await queries.open_positions_of(conn, run_id)
     return OpenPositions(run_id=run_id, items=[OpenPositionItem.model_validate(r) for r in rows])
@@ -182,7 +183,7 @@ async def run_equity(
 ) -> EquityPage:
     """A run's marked-to-market equity curve and drawdown, in time order."""
     after = _number_cursor(cursor)
-    async with queries.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         await _require_run(conn, run_id)
         rows = await queries.equity_after(conn, run_id, after, limit + 1)
         metrics = (await queries.metrics_of_runs(conn, [run_id])).get(run_id) or {}
@@ -216,7 +217,7 @@ def _run_metrics(run_id: str, row: dict[str, Any] | None) -> RunMetricsResponse:
 @router.get("/api/v1/runs/{run_id}/metrics", response_model=RunMetricsResponse, responses=_ERRORS)
 async def run_metrics(stores: StoresDep, run_id: Id) -> RunMetricsResponse:
     """A run's metrics (docs/metrics.md); null figures until the projector computed them."""
-    async with queries.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         await _require_run(conn, run_id)
         row = (await queries.metrics_of_runs(conn, [run_id])).get(run_id)
     return _run_metrics(run_id, row)
@@ -226,7 +227,7 @@ async def run_metrics(stores: StoresDep, run_id: Id) -> RunMetricsResponse:
 async def compare_runs(stores: StoresDep, request: CompareRequest) -> list[RunMetricsResponse]:
     """The metrics of several runs side by side, one object per run, in the order asked."""
     run_ids = list(dict.fromkeys(request.run_ids))
-    async with queries.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         unknown = await queries.unknown_runs(conn, run_ids)
         if unknown:
             raise NotFound(f"unknown runs: {', '.join(repr(run_id) for run_id in unknown)}")
@@ -241,7 +242,7 @@ async def compare_runs(stores: StoresDep, request: CompareRequest) -> list[RunMe
 )
 async def instance_metrics_route(stores: StoresDep, instance_id: Id) -> InstanceMetricsResponse:
     """The metrics of all of an instance's runs held together as one portfolio."""
-    async with queries.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         if not await queries.exists(conn, strategy_instances, "instance_id", instance_id):
             raise NotFound(f"no instance {instance_id!r}")
         row = await queries.row_of(conn, instance_metrics, "instance_id", instance_id)
@@ -256,7 +257,7 @@ async def instance_metrics_route(stores: StoresDep, instance_id: Id) -> Instance
 )
 async def strategy_metrics_route(stores: StoresDep, strategy_id: Id) -> StrategyMetricsResponse:
     """The metrics of all of a strategy's runs held together as one portfolio."""
-    async with queries.reading(stores.projections) as conn:
+    async with reading(stores.projections) as conn:
         if not await queries.exists(conn, strategies, "strategy_id", strategy_id):
             raise NotFound(f"no strategy {strategy_id!r}")
         row = await queries.row_of(conn, strategy_metrics, "strategy_id", strategy_id)

@@ -9,25 +9,19 @@ import httpx
 import pytest
 
 from ingest_api.log_store import FieldError, Rejection
-from read_api.app import create_app
-from read_api.settings import ReadSettings
 from tests.integration.projection_env import ProjectionEnv, projection_env
+from tests.integration.read_env import read_api_over
 
 NOW = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def env(tmp_path: Path) -> AsyncIterator[tuple[ProjectionEnv, httpx.AsyncClient]]:
-    async with projection_env("sqlite", tmp_path) as stores:
-        settings = ReadSettings(
-            log_url=f"sqlite+aiosqlite:///{tmp_path / 'log.sqlite3'}",
-            projection_url=f"sqlite+aiosqlite:///{tmp_path / 'projections.sqlite3'}",
-        )
-        app = create_app(settings, clock=lambda: NOW)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://read") as client:
-                yield stores, client
+    async with (
+        projection_env("sqlite", tmp_path) as stores,
+        read_api_over(stores, tmp_path, clock=lambda: NOW) as api,
+    ):
+        yield stores, api.client
 
 
 def _run_started(run_id: str, run_type: str) -> dict[str, Any]:

@@ -4,50 +4,19 @@ projected from a real log on SQLite: the bracket session, a second run of its in
 instance of a strategy never registered and events of a run that never started."""
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from read_api.app import create_app
-from read_api.dependencies import get_stores
-from read_api.settings import ReadSettings
-from read_api.status import StatusStores
 from tests.fixtures.sessions import RUN, bracket_session
-from tests.integration.projection_env import ProjectionEnv, projection_env
+from tests.integration.projection_env import projection_env
+from tests.integration.read_env import Api, read_api_over
 
 SECOND_RUN = "6c2a3d0f-9b2e-4d66-8b4a-1e7f4f3c8b21"
 GHOST_RUN = "7d3b4e1a-0c3f-4e77-9c5b-2f8a5a4d9c32"
 INSTANCE = "654EAF46109D0847CC9F7F01D7E47C43"
 STRATEGY = "StackedImbalance"
-
-
-@dataclass
-class Api:
-    env: ProjectionEnv
-    client: httpx.AsyncClient
-
-    async def get(self, path: str, **params: Any) -> Any:
-        response = await self.client.get(path, params=params)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    async def walk(self, path: str, limit: int, **params: Any) -> list[dict[str, Any]]:
-        """Every item of a paginated list, page by page."""
-        items: list[dict[str, Any]] = []
-        cursor = None
-        for _ in range(100):
-            page = await self.get(
-                path, limit=limit, **({"cursor": cursor} if cursor else {}), **params
-            )
-            assert len(page["items"]) <= limit
-            items.extend(page["items"])
-            cursor = page["next_cursor"]
-            if cursor is None:
-                return items
-        raise AssertionError("pagination does not end")
 
 
 @pytest.fixture
@@ -62,13 +31,8 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
             [*bracket_session(), *bracket_session(SECOND_RUN)[2:], ghost_fill, orphan_instance]
         )
         await env.catch_up_all()
-        app = create_app(ReadSettings(data_dir=tmp_path))
-        stores = StatusStores(log=env.feed.engine, projections=env.store.reader)
-        app.dependency_overrides[get_stores] = lambda: stores
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://read") as client:
-                yield Api(env, client)
+        async with read_api_over(env, tmp_path) as api:
+            yield api
 
 
 def _z(value: Any) -> Any:

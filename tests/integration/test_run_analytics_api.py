@@ -4,39 +4,23 @@ those worked by hand in test_run_analytics.py.
 """
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from read_api.app import create_app
-from read_api.dependencies import get_stores
-from read_api.settings import ReadSettings
-from read_api.status import StatusStores
 from tests.fixtures.sessions import (
     ANALYTICS_INSTANCE,
     ANALYTICS_RUN,
     ANALYTICS_STRATEGY,
     analytics_session,
 )
-from tests.integration.projection_env import ProjectionEnv, projection_env
+from tests.integration.projection_env import projection_env
+from tests.integration.read_env import Api, read_api_over
 from tests.integration.test_run_analytics import analyzed
 
 RUN = ANALYTICS_RUN
 OTHER_RUN = "b-second-run"
-
-
-@dataclass
-class Api:
-    env: ProjectionEnv
-    client: httpx.AsyncClient
-
-    async def get(self, path: str, **params: Any) -> Any:
-        response = await self.client.get(path, params=params)
-        assert response.status_code == 200, response.text
-        return response.json()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -44,13 +28,8 @@ async def api(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[A
     """Both runs projected; the read app reads the projection store the runner wrote."""
     async with projection_env(request.param, tmp_path, batch_size=10) as env:
         await analyzed(env, [*analytics_session(), *analytics_session(OTHER_RUN)[3:20]])
-        app = create_app(ReadSettings(data_dir=tmp_path))
-        stores = StatusStores(log=env.feed.engine, projections=env.store.reader)
-        app.dependency_overrides[get_stores] = lambda: stores
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://read") as client:
-                yield Api(env, client)
+        async with read_api_over(env, tmp_path) as api:
+            yield api
 
 
 async def test_trades_route_serves_the_stored_trades_field_by_field(api: Api) -> None:
