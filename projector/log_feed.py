@@ -12,8 +12,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from schema.doorbell import CATALOG_PARTITION, partition_key
+from schema.doorbell import partition_key
 from schema.tables import ingest_events
+from schema.tables.log import partition_filter
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +33,7 @@ class LogFeed:
 
     async def partition_events(self, partition: str, after: int, limit: int) -> list[LogRecord]:
         c = ingest_events.c
-        in_partition = (
-            c.run_id.is_(None) if partition == CATALOG_PARTITION else (c.run_id == partition)
-        )
+        in_partition = partition_filter(partition)
         query = (
             select(c.position, c.event_id, c.payload, c.received_utc)
             .where(in_partition, c.position > after)
@@ -70,9 +69,7 @@ class LogFeed:
 
     async def count_after(self, partition: str, after: int) -> int:
         c = ingest_events.c
-        in_partition = (
-            c.run_id.is_(None) if partition == CATALOG_PARTITION else (c.run_id == partition)
-        )
+        in_partition = partition_filter(partition)
         query = select(func.count()).where(in_partition, c.position > after)
         async with self.engine.connect() as conn:
             return int((await conn.execute(query)).scalar_one())

@@ -2,7 +2,8 @@
 
 Every refusal is answered as `{"error": {"code", "message"}}` with the status from `STATUS`:
 a store that cannot be reached is 503 with Retry-After (the client may try again), an unknown
-id 404, a malformed query 422. Driver errors are translated to `StoreUnavailable` where the
+id 404, a malformed query 422, a `min_position` not reached in time 409 (with the
+position reached). Driver errors are translated to `StoreUnavailable` where the
 stores are read. Anything else is a bug: logged, and answered 500 with no detail.
 """
 
@@ -13,7 +14,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 logger = structlog.get_logger(__name__)
@@ -49,9 +50,24 @@ class InvalidParameter(ReadApiError):
     code = "invalid_request"
 
 
+class NotYetProjected(ReadApiError):
+    """`min_position` was not reached before the read-your-writes timeout."""
+
+    code = "not_yet_projected"
+
+    def __init__(self, wanted: int, reached: int) -> None:
+        super().__init__(
+            f"the projections reflect the log up to position {reached}, not yet {wanted}; "
+            "try again later"
+        )
+        self.wanted = wanted
+        self.reached = reached
+
+
 STATUS: dict[type[ReadApiError], HTTPStatus] = {
     StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
     NotFound: HTTPStatus.NOT_FOUND,
+    NotYetProjected: HTTPStatus.CONFLICT,
     InvalidParameter: HTTPStatus.UNPROCESSABLE_ENTITY,
     ReadApiError: HTTPStatus.BAD_REQUEST,
 }
@@ -60,6 +76,10 @@ STATUS: dict[type[ReadApiError], HTTPStatus] = {
 class ErrorDetail(BaseModel):
     code: str
     message: str
+    position: int | None = Field(
+        None, description="not_yet_projected: the position the projections did reach."
+    )
+    min_position: int | None = Field(None, description="not_yet_projected: the one asked for.")
 
 
 class ErrorBody(BaseModel):
@@ -77,10 +97,16 @@ def status_of(exc: ReadApiError) -> HTTPStatus:
 
 
 def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    **detail: int,
 ) -> Response:
-    body = ErrorBody(error=ErrorDetail(code=code, message=message))
-    return JSONResponse(body.model_dump(), status_code=status, headers=dict(headers or {}))
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, **detail))
+    return JSONResponse(
+        body.model_dump(exclude_none=True), status_code=status, headers=dict(headers or {})
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -89,11 +115,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def known(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ReadApiError)
         status = status_of(exc)
-        headers = None
+        if isinstance(exc, NotYetProjected):
+            # The header every answer carries; the wait may be retried right away.
+            reached = {"X-Projection-Position": str(exc.reached)}
+            return error_response(
+                status, exc.code, str(exc), reached, position=exc.reached, min_position=exc.wanted
+            )
         if status == HTTPStatus.SERVICE_UNAVAILABLE:
             logger.warning("a store could not be read", error=str(exc))
-            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-        return error_response(status, exc.code, str(exc), headers)
+            return error_response(
+                status, exc.code, str(exc), {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            )
+        return error_response(status, exc.code, str(exc))
 
     async def framework(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

@@ -17,6 +17,9 @@ class ReadSettings(StoreSettings):
     stale_after_seconds: float = Field(
         300.0, gt=0, description="A live RUNNING run silent this long is listed as stale."
     )
+    read_your_writes_timeout_seconds: float = Field(
+        5.0, gt=0, le=60, description="How long a request with `min_position` may wait."
+    )
     redis_timeout_seconds: float = Field(
         1.0, gt=0, description="A slower Redis leaves the counters null rather than the answer."
     )

@@ -17,13 +17,13 @@ import structlog
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import ColumnElement, func, literal, select, union_all
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from read_api.connections import DRIVER_ERRORS
-from read_api.errors import StoreUnavailable
+from read_api.connections import reading
 from schema.doorbell import CATALOG_PARTITION, COUNTERS, STATS_KEY
 from schema.tables import ingest_events
+from schema.tables.log import partition_filter
 from schema.tables.projections import DISCOVERY_CURSOR_KEY, checkpoints, projection_meta
 
 logger = structlog.get_logger(__name__)
@@ -152,12 +152,9 @@ async def _checkpoints(engine: AsyncEngine) -> tuple[dict[str, Row], int]:
     cursor_query = select(projection_meta.c.value).where(
         projection_meta.c.key == DISCOVERY_CURSOR_KEY
     )
-    try:
-        async with engine.connect() as conn:
-            rows = (await conn.execute(select(checkpoints))).mappings().all()
-            cursor = (await conn.execute(cursor_query)).scalar()
-    except DRIVER_ERRORS as exc:
-        raise StoreUnavailable("projection", str(exc)) from exc
+    async with reading(engine) as conn:
+        rows = (await conn.execute(select(checkpoints))).mappings().all()
+        cursor = (await conn.execute(cursor_query)).scalar()
     return {row["partition"]: dict(row) for row in rows}, int(cursor or 0)
 
 
@@ -173,40 +170,30 @@ async def _log_figures(
         .where(e.position > cursor)
         .group_by(e.run_id)
     )
-    try:
-        async with engine.connect() as conn:
-            head = int((await conn.execute(select(func.max(e.position)))).scalar() or 0)
-            lags: dict[str, _Lag] = {name: _Lag(0, None) for name in positions}
-            ordered = sorted(positions.items())
-            for start in range(0, len(ordered), _PARTITIONS_PER_QUERY):
-                chunk = ordered[start : start + _PARTITIONS_PER_QUERY]
-                # One index range on (run_id, position) per partition, many per round trip.
-                query = union_all(
-                    *(
-                        select(literal(name), func.count(), func.min(e.received_utc)).where(
-                            _in_partition(name), e.position > after
-                        )
-                        for name, after in chunk
+    async with reading(engine, "log") as conn:
+        head = int((await conn.execute(select(func.max(e.position)))).scalar() or 0)
+        lags: dict[str, _Lag] = {name: _Lag(0, None) for name in positions}
+        ordered = sorted(positions.items())
+        for start in range(0, len(ordered), _PARTITIONS_PER_QUERY):
+            chunk = ordered[start : start + _PARTITIONS_PER_QUERY]
+            # One index range on (run_id, position) per partition, many per round trip.
+            query = union_all(
+                *(
+                    select(literal(name), func.count(), func.min(e.received_utc)).where(
+                        partition_filter(name), e.position > after
                     )
+                    for name, after in chunk
                 )
-                found: Sequence[tuple[str, int, datetime | None]] = (
-                    await conn.execute(query)
-                ).all()
-                for name, count, oldest in found:
-                    lags[name] = _Lag(int(count), oldest)
-            undiscovered: dict[str, _Lag] = {}
-            for run_id, count, oldest in (await conn.execute(undiscovered_query)).all():
-                name = run_id if run_id is not None else CATALOG_PARTITION
-                if name not in positions:
-                    undiscovered[name] = _Lag(int(count), oldest)
-    except DRIVER_ERRORS as exc:
-        raise StoreUnavailable("log", str(exc)) from exc
+            )
+            found: Sequence[tuple[str, int, datetime | None]] = (await conn.execute(query)).all()
+            for name, count, oldest in found:
+                lags[name] = _Lag(int(count), oldest)
+        undiscovered: dict[str, _Lag] = {}
+        for run_id, count, oldest in (await conn.execute(undiscovered_query)).all():
+            name = run_id if run_id is not None else CATALOG_PARTITION
+            if name not in positions:
+                undiscovered[name] = _Lag(int(count), oldest)
     return head, lags, undiscovered
-
-
-def _in_partition(partition: str) -> ColumnElement[bool]:
-    run_id = ingest_events.c.run_id
-    return run_id.is_(None) if partition == CATALOG_PARTITION else run_id == partition
 
 
 # --- Doorbell counters --------------------------------------------------------------------

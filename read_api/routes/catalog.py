@@ -13,12 +13,15 @@ from pydantic import BaseModel, Field, Json, JsonValue
 
 from read_api import catalog_queries as q
 from read_api.connections import reading
+from read_api.consistency import reflecting
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, NotFound
 from read_api.routes.documented import DocumentedRoute
 from schema.tables.projections import strategies, strategy_instances
 
-router = APIRouter(tags=["catalog"], route_class=DocumentedRoute)
+router = APIRouter(
+    tags=["catalog"], route_class=DocumentedRoute, dependencies=[reflecting("catalog")]
+)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown strategy."},

@@ -8,13 +8,16 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, JsonValue
 
 from read_api.connections import reading
+from read_api.consistency import reflecting
 from read_api.cursors import decode_cursor, encode_cursor
 from read_api.dependencies import ClockDep, SettingsDep, StoresDep
 from read_api.diagnostics import orphans, quarantined, stale_runs
 from read_api.errors import ErrorBody
 from read_api.routes.documented import DocumentedRoute
 
-router = APIRouter(tags=["diagnostics"], route_class=DocumentedRoute)
+router = APIRouter(
+    tags=["diagnostics"], route_class=DocumentedRoute, dependencies=[reflecting("projection")]
+)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "A parameter is not valid."},

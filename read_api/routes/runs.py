@@ -20,6 +20,7 @@ from read_api import catalog_queries as q
 from read_api.connections import reading
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, InvalidParameter, NotFound
+from read_api.consistency import reflecting
 from read_api.routes.documented import DocumentedRoute
 from read_api.run_models import (
     BarItem,
@@ -41,7 +42,9 @@ from read_api.run_models import (
 from schema.tables.projections import strategy_instances, strategy_runs
 from schema.timeframes import normalize_timeframe
 
-router = APIRouter(tags=["runs"], route_class=DocumentedRoute)
+router = APIRouter(
+    tags=["runs"], route_class=DocumentedRoute, dependencies=[reflecting("projection")]
+)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown run, order or instance."},

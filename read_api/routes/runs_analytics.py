@@ -36,6 +36,7 @@ from read_api.analytics.models import (
     TradePage,
 )
 from read_api.connections import reading
+from read_api.consistency import reflecting
 from read_api.cursors import decode_cursor, encode_cursor
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, InvalidParameter, NotFound
@@ -47,7 +48,9 @@ from schema.tables.projections import (
     strategy_metrics,
 )
 
-router = APIRouter(tags=["analytics"], route_class=DocumentedRoute)
+router = APIRouter(
+    tags=["analytics"], route_class=DocumentedRoute, dependencies=[reflecting("analytics")]
+)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown run, trade, instance or strategy."},

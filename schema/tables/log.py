@@ -4,8 +4,9 @@ Both live in the log database (for SQLite, its own file), never beside projectio
 ingest is never blocked by projector writes and projections can be rebuilt from here.
 """
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text
+from sqlalchemy import BigInteger, Column, ColumnElement, Index, Integer, MetaData, Table, Text
 
+from schema.doorbell import CATALOG_PARTITION
 from schema.tables.types import UtcDateTime
 
 LOG_METADATA = MetaData()
@@ -31,6 +32,12 @@ ingest_events = Table(
     Column("source", Text, nullable=False),
 )
 Index("ix_ingest_events_run_position", ingest_events.c.run_id, ingest_events.c.position)
+
+
+def partition_filter(partition: str) -> ColumnElement[bool]:
+    """The events of a projector partition: a run's (by run id), or the catalog's (no run)."""
+    run_id = ingest_events.c.run_id
+    return run_id.is_(None) if partition == CATALOG_PARTITION else run_id == partition
 
 quarantine = Table(
     "quarantine",

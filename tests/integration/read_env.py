@@ -46,10 +46,13 @@ class Api:
 
 @asynccontextmanager
 async def read_api_over(
-    env: ProjectionEnv, tmp_path: Path, clock: Clock = utc_now
+    env: ProjectionEnv,
+    tmp_path: Path,
+    clock: Clock = utc_now,
+    settings: ReadSettings | None = None,
 ) -> AsyncIterator[Api]:
     """The read app, started through its lifespan, reading `env`'s log and projections."""
-    app = create_app(ReadSettings(data_dir=tmp_path), clock=clock)
+    app = create_app(settings or ReadSettings(data_dir=tmp_path), clock=clock)
     stores = StatusStores(log=env.feed.engine, projections=env.store.reader)
     app.dependency_overrides[get_stores] = lambda: stores
     async with app.router.lifespan_context(app):
