@@ -21,6 +21,7 @@ from projector.settings import ProjectorSettings
 from stratlog import embedded
 from stratlog.demo import DemoError, run_demo
 from stratlog.maintenance import resume_partition
+from stratlog.replay_command import replay
 
 
 class LogLevel(StrEnum):
@@ -96,6 +97,8 @@ def serve(
         typer.echo(f"demo failed: {exc}", err=True)
         raise typer.Exit(1) from exc
 
+
+app.command()(replay)
 
 projector_commands = typer.Typer(help="Projector maintenance.", no_args_is_help=True)
 app.add_typer(projector_commands, name="projector")
