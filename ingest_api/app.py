@@ -1,8 +1,10 @@
 """The ingest ASGI application: `ingest_api.app:app`, or `create_app(settings)` to build one.
 
-The lifespan opens the event log (tables created if missing) and closes it after the last
-request, committing what is still queued. The clock and the `after_append` hook (where the
-projector's doorbell plugs in) are seams for the composition root and for tests.
+The lifespan opens the event log (tables created if missing) and the file imports that run
+in the background (ingest_api/imports), and closes them after the last request: running
+imports are cancelled (recorded interrupted), then what is still queued is committed. The
+clock and the `after_append` hook (where the projector's doorbell plugs in) are seams for the
+composition root and for tests.
 """
 
 from collections.abc import AsyncIterator
@@ -13,6 +15,7 @@ from fastapi import FastAPI
 from ingest_api.dependencies import Clock, load_settings, utc_now
 from ingest_api.doorbell import connect_doorbell, ring_after_append
 from ingest_api.errors import install_error_handlers
+from ingest_api.imports.service import ImportService
 from ingest_api.log_store import open_event_log
 from ingest_api.openapi import install_openapi
 from ingest_api.routes import ROUTERS
@@ -54,9 +57,16 @@ def create_app(
         if after_append is None and settings.redis_url:
             doorbell = connect_doorbell(settings.redis_url, settings.queue_name)
             app.state.after_append = ring_after_append(doorbell)
+        imports: ImportService | None = None
         try:
+            imports = await ImportService.open(
+                settings, log, after_append=app.state.after_append, clock=clock
+            )
+            app.state.imports = imports
             yield
         finally:
+            if imports is not None:  # first: it cancels running imports, which record that
+                await imports.close()
             await log.close()
             if doorbell is not None:
                 await doorbell.close()

@@ -18,6 +18,9 @@ class IngestSettings(StoreSettings):
     max_body_bytes: int = Field(16 * MIB, gt=0, description="Request body as sent (compressed).")
     max_decompressed_bytes: int = Field(64 * MIB, gt=0, description="Body after gzip/deflate.")
     max_batch_items: int = Field(10_000, gt=0, description="Items in one request.")
+    max_upload_bytes: int = Field(
+        1024 * MIB, gt=0, description="Body of a file upload (POST /api/ingest/upload), as sent."
+    )
     max_pending_events: int = Field(
         200_000, gt=0, description="Events waiting for the group committer before 503."
     )

@@ -20,6 +20,7 @@ from ingest_api.settings import IngestSettings
 from projector.settings import ProjectorSettings
 from stratlog import embedded
 from stratlog.demo import DemoError, run_demo
+from stratlog.import_command import import_files
 from stratlog.maintenance import resume_partition
 from stratlog.replay_command import replay
 
@@ -99,6 +100,7 @@ def serve(
 
 
 app.command()(replay)
+app.command("import")(import_files)
 
 projector_commands = typer.Typer(help="Projector maintenance.", no_args_is_help=True)
 app.add_typer(projector_commands, name="projector")

@@ -1,11 +1,12 @@
 """HTTP routes of the ingest API: canonical events, the exporters' compat paths, runs.
 
 Every route reads its own body (`ingest_api.body`), decodes each item (`ingest_api.items`)
-and appends through the one `Submitter`.
+and appends through the one `Submitter`; file imports (`imports`) go through it too, from a
+background job.
 """
 
-from ingest_api.routes import events, exporter, runs
+from ingest_api.routes import events, exporter, imports, runs
 
-ROUTERS = (events.router, exporter.router, runs.router)
+ROUTERS = (events.router, exporter.router, runs.router, imports.router)
 
 __all__ = ["ROUTERS"]

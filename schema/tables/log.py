@@ -1,10 +1,21 @@
-"""Tables of the log store: the append-only event log and the quarantine of rejected input.
+"""Tables of the log store: the append-only event log, the quarantine of rejected input and
+the record of file imports.
 
-Both live in the log database (for SQLite, its own file), never beside projections, so
+All live in the log database (for SQLite, its own file), never beside projections, so
 ingest is never blocked by projector writes and projections can be rebuilt from here.
 """
 
-from sqlalchemy import BigInteger, Column, ColumnElement, Index, Integer, MetaData, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    literal_column,
+)
 
 from schema.doorbell import CATALOG_PARTITION
 from schema.tables.types import UtcDateTime
@@ -39,6 +50,14 @@ def partition_filter(partition: str) -> ColumnElement[bool]:
     run_id = ingest_events.c.run_id
     return run_id.is_(None) if partition == CATALOG_PARTITION else run_id == partition
 
+
+def run_id_for_grouping() -> ColumnElement[str]:
+    """`run_id` to GROUP BY over a position range: an expression, not the column, because on
+    the column SQLite walks the whole (run_id, position) index for its order instead of the
+    primary-key range. NULL (the catalog) stays NULL."""
+    return ingest_events.c.run_id.concat(literal_column("''"))
+
+
 quarantine = Table(
     "quarantine",
     LOG_METADATA,
@@ -61,3 +80,29 @@ quarantine = Table(
     Column("resubmitted_position", BigInteger, nullable=True),
 )
 Index("ix_quarantine_run", quarantine.c.run_id, quarantine.c.quarantine_id)
+
+imports = Table(
+    "imports",
+    LOG_METADATA,
+    # One row per import of a file (`stratlog import`, the upload route): its progress while
+    # it runs, then its report. Written by ingest_api/imports; the events it appended carry
+    # `source` "import:<sha256 prefix>:<table>".
+    Column("import_id", Text, primary_key=True),
+    Column("source_name", Text, nullable=False, doc="The file's name as given."),
+    Column("format", Text, nullable=False, doc="sqlite, ndjson or ndjson.gz."),
+    Column("via", Text, nullable=False, doc="upload, cli or watch."),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("status", Text, nullable=False, doc="running, completed, failed or interrupted."),
+    Column("run_id", Text, nullable=True, doc="The run a .sqlite export became."),
+    Column("progress_unit", Text, nullable=False, doc="rows or bytes."),
+    Column("progress_done", BigInteger, nullable=False),
+    Column("progress_total", BigInteger, nullable=True),
+    Column("counts", Text, nullable=False, doc="JSON: {table: {items, new, duplicate, rejected}}"),
+    Column("quarantined_by", Text, nullable=True, doc="Earlier import that quarantined its rows."),
+    Column("created_utc", UtcDateTime, nullable=False),
+    Column("updated_utc", UtcDateTime, nullable=False, doc="Last progress write: a heartbeat."),
+    Column("finished_utc", UtcDateTime, nullable=True),
+    Column("error", Text, nullable=True),
+)
+Index("ix_imports_sha256", imports.c.sha256, imports.c.status)
