@@ -28,7 +28,6 @@ from schema.tables.projections import (
     run_series,
     strategies,
     strategy_instances,
-    strategy_runs,
 )
 
 __all__ = ["Row", "exists", "row_of"]
@@ -65,11 +64,16 @@ def page_cursor(rows: Sequence[Row], limit: int, key: Sequence[str]) -> str | No
     return encode_cursor([v.isoformat() if isinstance(v, datetime) else v for v in values])
 
 
-def _after(columns: Sequence[ColumnElement[Any]], key: Sequence[Any]) -> ColumnElement[bool]:
-    """Rows strictly after `key` in ascending (columns…) order."""
+def _after(
+    columns: Sequence[ColumnElement[Any]], key: Sequence[Any], descending: bool
+) -> ColumnElement[bool]:
+    """Rows strictly after `key` in (columns…) order, ascending or descending."""
     return or_(
         *(
-            and_(*(columns[j] == key[j] for j in range(i)), columns[i] > key[i])
+            and_(
+                *(columns[j] == key[j] for j in range(i)),
+                columns[i] < key[i] if descending else columns[i] > key[i],
+            )
             for i in range(len(columns))
         )
     )
@@ -81,11 +85,13 @@ async def keyset(
     columns: Sequence[ColumnElement[Any]],
     after: Sequence[Any] | None,
     limit: int,
+    descending: bool = False,
 ) -> list[Row]:
-    """Up to `limit` rows of `query` after the key `after`, in ascending (columns…) order."""
+    """Up to `limit` rows of `query` after the key `after`, in (columns…) order."""
     if after is not None:
-        query = query.where(_after(columns, after))
-    result = await conn.execute(query.order_by(*columns).limit(limit))
+        query = query.where(_after(columns, after, descending))
+    order = [column.desc() for column in columns] if descending else columns
+    result = await conn.execute(query.order_by(*order).limit(limit))
     return [dict(row) for row in result.mappings().all()]
 
 
@@ -103,15 +109,6 @@ async def instances_page(
     if strategy_id is not None:
         query = query.where(i.strategy_id == strategy_id)
     return await keyset(conn, query, [i.instance_id], after, limit)
-
-
-async def runs_page(
-    conn: AsyncConnection, filters: dict[str, str], after: Sequence[Any] | None, limit: int
-) -> list[Row]:
-    """Runs matching every filter (column -> value), by run id."""
-    r = strategy_runs.c
-    query = select(strategy_runs).where(*(r[column] == v for column, v in filters.items()))
-    return await keyset(conn, query, [r.run_id], after, limit)
 
 
 async def headline_metrics(conn: AsyncConnection, run_id: str) -> Row | None:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from read_api.connections import reading
 from schema.doorbell import CATALOG_PARTITION
 from schema.tables import ingest_events
-from schema.tables.log import partition_filter
+from schema.tables.log import partition_filter, run_id_for_grouping
 from schema.tables.projections import DISCOVERY_CURSOR_KEY, checkpoints, projection_meta
 
 Kind = Literal["projection", "analytics"]
@@ -121,10 +121,11 @@ async def _recent_spans(
 ) -> Mapping[str, tuple[int, int]]:
     """The first and last position of each partition's events after the discovery cursor."""
     e = ingest_events.c
+    run_id = run_id_for_grouping()
     query = (
-        select(e.run_id, func.min(e.position), func.max(e.position))
+        select(run_id, func.min(e.position), func.max(e.position))
         .where(e.position > cursor, e.position <= head)
-        .group_by(e.run_id)
+        .group_by(run_id)
     )
     return {
         (run_id if run_id is not None else CATALOG_PARTITION): (int(low), int(high))

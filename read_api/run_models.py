@@ -1,9 +1,10 @@
 """Response models of the run read routes (read_api/routes/runs.py): runs, orders and their
-history, executions, OCO groups with their legs, bars, each with its page wrapper."""
+history, executions, OCO groups with their legs, bars and their downsampled candles, each
+with its page wrapper."""
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field, Json, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, Json, JsonValue
 
 
 class RunItem(BaseModel):
@@ -11,7 +12,7 @@ class RunItem(BaseModel):
 
     run_id: str
     instance_id: str | None
-    strategy_id: str | None
+    strategy_id: str | None = Field(description="The run's, or else its instance's.")
     run_type: str | None = Field(description="BACKTEST, PAPER or LIVE.")
     status: str | None
     start_utc: datetime | None
@@ -32,7 +33,7 @@ class RunItem(BaseModel):
 
 
 class RunPage(BaseModel):
-    """Runs by run id; pass `next_cursor` back for the next page."""
+    """Runs in the order asked; pass `next_cursor` back for the next page."""
 
     items: list[RunItem]
     next_cursor: str | None = Field(description="Null on the last page.")
@@ -207,4 +208,56 @@ class BarPage(BaseModel):
     """Bars by bar time (then series); pass `next_cursor` back for the next page."""
 
     items: list[BarItem]
+    next_cursor: str | None = Field(description="Null on the last page.")
+
+
+class CandleItem(BaseModel):
+    """The bars of one series in one bucket, aggregated."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ts_utc": "2025-03-03T14:00:00Z",
+                    "end_utc": "2025-03-03T15:00:00Z",
+                    "open": 5700.0,
+                    "high": 5712.5,
+                    "low": 5696.25,
+                    "close": 5709.75,
+                    "volume": 48210.0,
+                    "bar_count": 60,
+                    "first_bar_utc": "2025-03-03T14:00:00Z",
+                    "last_bar_utc": "2025-03-03T14:59:00Z",
+                    "series_id": "0b6f3c1e2d4a5b69",
+                    "symbol": "ESM5",
+                    "timeframe": "1m",
+                    "venue": "CME",
+                    "provider": "",
+                }
+            ]
+        }
+    )
+
+    ts_utc: datetime = Field(description="The bucket's start.")
+    end_utc: datetime = Field(description="The bucket's end (its start + the bucket).")
+    open: float = Field(description="Open of its first bar.")
+    high: float = Field(description="Highest high.")
+    low: float = Field(description="Lowest low.")
+    close: float = Field(description="Close of its last bar.")
+    volume: float | None = Field(description="Sum of the bars' volumes; null if none had one.")
+    bar_count: int = Field(description="Bars aggregated.")
+    first_bar_utc: datetime
+    last_bar_utc: datetime
+    series_id: str
+    symbol: str
+    timeframe: str = Field(description="The series' own timeframe, normalised.")
+    venue: str
+    provider: str
+
+
+class CandlePage(BaseModel):
+    """Candles by bucket time (then series); pass `next_cursor` back for the next page."""
+
+    bucket: str = Field(description='The bucket used, as a normal timeframe ("1h").')
+    items: list[CandleItem]
     next_cursor: str | None = Field(description="Null on the last page.")

@@ -23,3 +23,10 @@ class ReadSettings(StoreSettings):
     redis_timeout_seconds: float = Field(
         1.0, gt=0, description="A slower Redis leaves the counters null rather than the answer."
     )
+    stream_poll_seconds: float = Field(
+        0.25, gt=0, le=60, description="How often a live stream reads the stores for changes."
+    )
+    # FastAPI pings an SSE stream idle for 15 s by itself: a longer interval would change nothing.
+    stream_heartbeat_seconds: float = Field(
+        15.0, gt=0, le=15, description="An idle live stream gets a comment this often."
+    )

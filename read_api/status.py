@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from read_api.connections import reading
 from schema.doorbell import CATALOG_PARTITION, COUNTERS, STATS_KEY
 from schema.tables import ingest_events
-from schema.tables.log import partition_filter
+from schema.tables.log import partition_filter, run_id_for_grouping
 from schema.tables.projections import DISCOVERY_CURSOR_KEY, checkpoints, projection_meta
 
 logger = structlog.get_logger(__name__)
@@ -165,10 +165,11 @@ async def _log_figures(
     but no checkpoint yet (all of their events lie after the discovery cursor)."""
     e = ingest_events.c
     positions = {name: int(row["position"]) for name, row in stored.items()}
+    grouped = run_id_for_grouping()
     undiscovered_query = (
-        select(e.run_id, func.count(), func.min(e.received_utc))
+        select(grouped, func.count(), func.min(e.received_utc))
         .where(e.position > cursor)
-        .group_by(e.run_id)
+        .group_by(grouped)
     )
     async with reading(engine, "log") as conn:
         head = int((await conn.execute(select(func.max(e.position)))).scalar() or 0)

@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from read_api.routes import catalog, diagnostics, runs, runs_analytics, status
+from read_api.routes import (
+    bars,
+    catalog,
+    compare,
+    diagnostics,
+    log_events,
+    runs,
+    runs_analytics,
+    status,
+    stream,
+)
 
 ROUTERS: list[APIRouter] = [
     status.router,
@@ -10,4 +20,8 @@ ROUTERS: list[APIRouter] = [
     runs_analytics.router,
     catalog.router,
     runs.router,
+    bars.router,
+    log_events.router,
+    compare.router,
+    stream.router,
 ]

@@ -3,28 +3,33 @@ bars, on the dashboards' paths (`/api/runs/…`, `/api/executions/…`, `/api/ba
 v1 twins under `/api/v1/runs`.
 
 Lists are keyset pages (`limit`, and the opaque `cursor` of the previous page) in a stable
-order: runs by run id (ids are the exporter's uuids, so this is not time order; filter by
-instance or strategy for a dashboard's view), orders by order id, an order's history by log
-position, executions by (exec_utc, log position), OCO groups by group id, bars by (ts_utc,
-series id). A run is known when it has a `strategy_runs` row (404 otherwise); placeholder
-rows are listed with `placeholder` true.
+order: runs by run id or start time (read_api/run_list.py), orders by order id, an order's
+history by log position, executions by (exec_utc, log position), OCO groups by group id,
+bars by (ts_utc, series id). A run is known when it has a `strategy_runs` row (404
+otherwise); placeholder rows are listed with `placeholder` true.
 """
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
-from sqlalchemy.ext.asyncio import AsyncConnection
+from fastapi import APIRouter, Query
 
 from read_api import catalog_queries as q
 from read_api.connections import reading
-from read_api.dependencies import StoresDep
-from read_api.errors import ErrorBody, InvalidParameter, NotFound
 from read_api.consistency import reflecting
+from read_api.dependencies import StoresDep
+from read_api.errors import ErrorBody, NotFound
 from read_api.routes.documented import DocumentedRoute
+from read_api.routes.params import Cursor, Id, require_run, require_utc
+from read_api.run_list import (
+    RunFilters,
+    RunSort,
+    run_row,
+    runs_page,
+    sort_key_kinds,
+    sort_key_names,
+)
 from read_api.run_models import (
-    BarItem,
-    BarPage,
     ExecutionItem,
     ExecutionPage,
     HeadlineMetrics,
@@ -39,8 +44,7 @@ from read_api.run_models import (
     RunItem,
     RunPage,
 )
-from schema.tables.projections import strategy_instances, strategy_runs
-from schema.timeframes import normalize_timeframe
+from schema.tables.projections import strategy_instances
 
 router = APIRouter(
     tags=["runs"], route_class=DocumentedRoute, dependencies=[reflecting("projection")]
@@ -51,38 +55,19 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "A parameter is not valid."},
     503: {"model": ErrorBody, "description": "The projection store cannot be read."},
 }
-Id = Annotated[str, Path(min_length=1, max_length=256)]
-Cursor = Annotated[
-    str | None, Query(max_length=1024, description="`next_cursor` of the previous page.")
-]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]
-BarLimit = Annotated[int, Query(ge=1, le=10_000, description="Bars per page.")]
 Filter = Annotated[str | None, Query(min_length=1, max_length=256)]
-RunId = Annotated[str, Query(min_length=1, max_length=256, description="The run.")]
-Symbol = Annotated[str, Query(min_length=1, max_length=256, description="The symbol.")]
-Timeframe = Annotated[
-    str | None,
-    Query(min_length=1, max_length=64, description='Any spelling ("1 - Minute", "1m", "M1").'),
-]
-Since = Annotated[datetime | None, Query(description="Bars at or after (ISO-8601, UTC).")]
-Until = Annotated[datetime | None, Query(description="Bars at or before (ISO-8601, UTC).")]
-
-
-async def _require_run(conn: AsyncConnection, run_id: str) -> None:
-    if not await q.exists(conn, strategy_runs, "run_id", run_id):
-        raise NotFound(f"no run {run_id!r}")
 
 
 async def _runs(
-    stores: StoresDep, filters: dict[str, str | None], limit: int, cursor: str | None
+    stores: StoresDep, filters: RunFilters, sort: RunSort, limit: int, cursor: str | None
 ) -> RunPage:
-    after = q.cursor_key(cursor, ["str"])
-    wanted = {column: value for column, value in filters.items() if value is not None}
+    after = q.cursor_key(cursor, sort_key_kinds(sort))
     async with reading(stores.projections) as conn:
-        rows = await q.runs_page(conn, wanted, after, limit + 1)
+        rows = await runs_page(conn, filters, sort, after, limit + 1)
     return RunPage(
         items=[RunItem.model_validate(row) for row in rows[:limit]],
-        next_cursor=q.page_cursor(rows, limit, ["run_id"]),
+        next_cursor=q.page_cursor(rows, limit, sort_key_names(sort)),
     )
 
 
@@ -93,17 +78,39 @@ async def list_runs(
     instance_id: Filter = None,
     run_type: Filter = None,
     status: Filter = None,
+    symbol: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=256,
+            description="Runs whose instance, orders or bars are of this symbol.",
+        ),
+    ] = None,
+    active_since: Annotated[
+        datetime | None, Query(description="Runs not ended before this time (ISO-8601, UTC).")
+    ] = None,
+    active_until: Annotated[
+        datetime | None, Query(description="Runs started by this time (ISO-8601, UTC).")
+    ] = None,
+    sort: Annotated[
+        RunSort,
+        Query(description="run_id, start_utc or -start_utc (newest first); ties by run id."),
+    ] = "run_id",
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> RunPage:
-    """Runs matching every filter given, by run id."""
-    filters = {
-        "strategy_id": strategy_id,
-        "instance_id": instance_id,
-        "run_type": run_type,
-        "status": status,
-    }
-    return await _runs(stores, filters, limit, cursor)
+    """Runs matching every filter given, in the order asked (by run id by default)."""
+    require_utc(("active_since", active_since), ("active_until", active_until))
+    filters = RunFilters(
+        strategy_id=strategy_id,
+        instance_id=instance_id,
+        run_type=run_type,
+        status=status,
+        symbol=symbol,
+        active_since=active_since,
+        active_until=active_until,
+    )
+    return await _runs(stores, filters, sort, limit, cursor)
 
 
 @router.get("/api/runs/instance/{instance_id}", response_model=RunPage, responses=_ERRORS)
@@ -114,12 +121,12 @@ async def dashboard_instance_runs(
     async with reading(stores.projections) as conn:
         if not await q.exists(conn, strategy_instances, "instance_id", instance_id):
             raise NotFound(f"no instance {instance_id!r}")
-    return await _runs(stores, {"instance_id": instance_id}, limit, cursor)
+    return await _runs(stores, RunFilters(instance_id=instance_id), "run_id", limit, cursor)
 
 
 async def _run_detail(stores: StoresDep, run_id: str) -> RunDetail:
     async with reading(stores.projections) as conn:
-        row = await q.row_of(conn, strategy_runs, "run_id", run_id)
+        row = await run_row(conn, run_id)
         if row is None:
             raise NotFound(f"no run {run_id!r}")
         metrics = await q.headline_metrics(conn, run_id)
@@ -146,7 +153,7 @@ async def run_orders(
     """A run's orders in their current state, by order id."""
     after = q.cursor_key(cursor, ["str"])
     async with reading(stores.projections) as conn:
-        await _require_run(conn, run_id)
+        await require_run(conn, run_id)
         rows = await q.orders_page(conn, run_id, after, limit + 1)
     return OrderPage(
         items=[OrderItem.model_validate(row) for row in rows[:limit]],
@@ -165,7 +172,7 @@ async def order_history(
     """The events that changed an order, in log order."""
     after = q.cursor_key(cursor, ["int"])
     async with reading(stores.projections) as conn:
-        await _require_run(conn, run_id)
+        await require_run(conn, run_id)
         if not await q.order_known(conn, run_id, order_id):
             raise NotFound(f"run {run_id!r} has no order {order_id!r}")
         rows = await q.history_page(conn, run_id, order_id, after, limit + 1)
@@ -182,7 +189,7 @@ async def _executions(
 ) -> ExecutionPage:
     after = q.cursor_key(cursor, ["time", "int"])
     async with reading(stores.projections) as conn:
-        await _require_run(conn, run_id)
+        await require_run(conn, run_id)
         rows = await q.executions_page(conn, run_id, after, limit + 1)
     return ExecutionPage(
         items=[ExecutionItem.model_validate(row) for row in rows[:limit]],
@@ -213,7 +220,7 @@ async def run_oco_groups(
     """A run's OCO groups with their legs, by group id."""
     after = q.cursor_key(cursor, ["str"])
     async with reading(stores.projections) as conn:
-        await _require_run(conn, run_id)
+        await require_run(conn, run_id)
         groups = await q.oco_groups_page(conn, run_id, after, limit + 1)
         page = groups[:limit]
         legs = await q.oco_legs(conn, run_id, [g["oco_group_id"] for g in page])
@@ -225,59 +232,3 @@ async def run_oco_groups(
         for g in page
     ]
     return OcoGroupPage(items=items, next_cursor=q.page_cursor(groups, limit, ["oco_group_id"]))
-
-
-async def _bars(
-    stores: StoresDep,
-    run_id: str,
-    symbol: str,
-    timeframe: str | None,
-    span: tuple[datetime | None, datetime | None],
-    limit: int,
-    cursor: str | None,
-) -> BarPage:
-    start_utc, end_utc = span
-    for name, moment in (("start_utc", start_utc), ("end_utc", end_utc)):
-        if moment is not None and moment.tzinfo is None:
-            raise InvalidParameter(f"{name}: give a UTC offset (e.g. Z)")
-    if start_utc is not None and end_utc is not None and start_utc > end_utc:
-        raise InvalidParameter("start_utc: after end_utc")
-    normal = normalize_timeframe(timeframe) if timeframe is not None else None
-    after = q.cursor_key(cursor, ["time", "str"])
-    async with reading(stores.projections) as conn:
-        await _require_run(conn, run_id)
-        rows = await q.bars_page(conn, run_id, symbol, normal, span, after, limit + 1)
-    return BarPage(
-        items=[BarItem.model_validate(row) for row in rows[:limit]],
-        next_cursor=q.page_cursor(rows, limit, ["ts_utc", "series_id"]),
-    )
-
-
-@router.get("/api/bars/", response_model=BarPage, responses=_ERRORS)
-async def dashboard_bars(
-    stores: StoresDep,
-    run_id: RunId,
-    symbol: Symbol,
-    timeframe: Timeframe = None,
-    start_utc: Since = None,
-    end_utc: Until = None,
-    limit: BarLimit = 10_000,
-    cursor: Cursor = None,
-) -> BarPage:
-    """A run's bars of a symbol (and timeframe, in any spelling), by bar time."""
-    return await _bars(stores, run_id, symbol, timeframe, (start_utc, end_utc), limit, cursor)
-
-
-@router.get("/api/v1/runs/{run_id}/bars", response_model=BarPage, responses=_ERRORS)
-async def run_bars(
-    stores: StoresDep,
-    run_id: Id,
-    symbol: Symbol,
-    timeframe: Timeframe = None,
-    start_utc: Since = None,
-    end_utc: Until = None,
-    limit: BarLimit = 1000,
-    cursor: Cursor = None,
-) -> BarPage:
-    """A run's bars of a symbol (and timeframe, in any spelling), by bar time."""
-    return await _bars(stores, run_id, symbol, timeframe, (start_utc, end_utc), limit, cursor)

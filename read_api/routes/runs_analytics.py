@@ -10,16 +10,13 @@ metrics. Lists are paginated with `limit` and the opaque `cursor` of the previou
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-import orjson
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from read_api.analytics import queries
 from read_api.analytics.metrics_models import (
     CompareRequest,
     InstanceMetricsResponse,
-    Metrics,
-    MetricsSummary,
     RunMetricsResponse,
     StrategyMetricsResponse,
 )
@@ -35,12 +32,14 @@ from read_api.analytics.models import (
     TradeItem,
     TradePage,
 )
+from read_api.analytics.summaries import instance_summary, run_summary, strategy_summary
 from read_api.connections import reading
 from read_api.consistency import reflecting
 from read_api.cursors import decode_cursor, encode_cursor
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, InvalidParameter, NotFound
 from read_api.routes.documented import DocumentedRoute
+from read_api.routes.params import Cursor, Id
 from schema.tables.projections import (
     instance_metrics,
     strategies,
@@ -57,10 +56,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "A parameter is not valid."},
     503: {"model": ErrorBody, "description": "The projection store cannot be read."},
 }
-Id = Annotated[str, Path(min_length=1, max_length=256)]
-Cursor = Annotated[
-    str | None, Query(max_length=1024, description="`next_cursor` of the previous page.")
-]
 TradeLimit = Annotated[int, Query(ge=1, le=1000, description="Trades per page.")]
 RowLimit = Annotated[int, Query(ge=1, le=10_000, description="Rows per page.")]
 Symbol = Annotated[str | None, Query(max_length=256, description="Only this symbol.")]
@@ -68,7 +63,6 @@ Direction = Annotated[Literal["LONG", "SHORT"] | None, Query(description="Only t
 Outcome = Annotated[
     Literal["WIN", "LOSS", "BREAKEVEN"] | None, Query(description="Only this outcome.")
 ]
-_SUMMARY_FIELDS = [name for name in MetricsSummary.model_fields if name != "metrics"]
 
 
 async def _require_run(conn: AsyncConnection, run_id: str) -> None:
@@ -200,30 +194,13 @@ async def run_equity(
     )
 
 
-def _summary(row: dict[str, Any] | None) -> dict[str, Any]:
-    """The MetricsSummary fields of a metrics row (all null when there is none)."""
-    if row is None:
-        return dict.fromkeys([*_SUMMARY_FIELDS, "metrics"])
-    metrics = Metrics.model_validate(orjson.loads(row["metrics_json"]))
-    return {**{name: row[name] for name in _SUMMARY_FIELDS}, "metrics": metrics}
-
-
-def _run_metrics(run_id: str, row: dict[str, Any] | None) -> RunMetricsResponse:
-    identity = {
-        "run_id": run_id,
-        "instance_id": row["instance_id"] if row else None,
-        "strategy_id": row["strategy_id"] if row else None,
-    }
-    return RunMetricsResponse.model_validate({**_summary(row), **identity})
-
-
 @router.get("/api/v1/runs/{run_id}/metrics", response_model=RunMetricsResponse, responses=_ERRORS)
 async def run_metrics(stores: StoresDep, run_id: Id) -> RunMetricsResponse:
     """A run's metrics (docs/metrics.md); null figures until the projector computed them."""
     async with reading(stores.projections) as conn:
         await _require_run(conn, run_id)
         row = (await queries.metrics_of_runs(conn, [run_id])).get(run_id)
-    return _run_metrics(run_id, row)
+    return run_summary(run_id, row)
 
 
 @router.post("/api/metrics/compare", response_model=list[RunMetricsResponse], responses=_ERRORS)
@@ -235,7 +212,7 @@ async def compare_runs(stores: StoresDep, request: CompareRequest) -> list[RunMe
         if unknown:
             raise NotFound(f"unknown runs: {', '.join(repr(run_id) for run_id in unknown)}")
         rows = await queries.metrics_of_runs(conn, run_ids)
-    return [_run_metrics(run_id, rows.get(run_id)) for run_id in run_ids]
+    return [run_summary(run_id, rows.get(run_id)) for run_id in run_ids]
 
 
 @router.get(
@@ -249,8 +226,7 @@ async def instance_metrics_route(stores: StoresDep, instance_id: Id) -> Instance
         if not await queries.exists(conn, strategy_instances, "instance_id", instance_id):
             raise NotFound(f"no instance {instance_id!r}")
         row = await queries.row_of(conn, instance_metrics, "instance_id", instance_id)
-    values = {**_summary(row), "instance_id": instance_id, "runs": row["runs"] if row else 0}
-    return InstanceMetricsResponse.model_validate(values)
+    return instance_summary(instance_id, row)
 
 
 @router.get(
@@ -264,5 +240,4 @@ async def strategy_metrics_route(stores: StoresDep, strategy_id: Id) -> Strategy
         if not await queries.exists(conn, strategies, "strategy_id", strategy_id):
             raise NotFound(f"no strategy {strategy_id!r}")
         row = await queries.row_of(conn, strategy_metrics, "strategy_id", strategy_id)
-    values = {**_summary(row), "strategy_id": strategy_id, "runs": row["runs"] if row else 0}
-    return StrategyMetricsResponse.model_validate(values)
+    return strategy_summary(strategy_id, row)
