@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from read_api.dependencies import Clock, load_settings, utc_now
 from read_api.errors import install_error_handlers
 from read_api.routes import ROUTERS
+from read_api.routes.documented import install_openapi
 from read_api.settings import ReadSettings
 from read_api.status import DoorbellSource, StatusStores, no_doorbell, redis_doorbell
 from schema.storage import is_sqlite, make_engine
@@ -68,6 +69,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
+    install_openapi(app)
     return app
 
 

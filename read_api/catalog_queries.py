@@ -47,11 +47,11 @@ def cursor_key(cursor: str | None, kinds: Sequence[KeyKind]) -> list[Any] | None
             continue
         try:
             moment = datetime.fromisoformat(str(value))
-        except ValueError as exc:
+            if moment.tzinfo is None:
+                raise ValueError("a naive time")
+            key.append(moment.astimezone(UTC))  # OverflowError past year 9999 or before 1
+        except (ValueError, OverflowError) as exc:
             raise InvalidParameter("cursor: not a cursor this API issued") from exc
-        if moment.tzinfo is None:
-            raise InvalidParameter("cursor: not a cursor this API issued")
-        key.append(moment.astimezone(UTC))
     return key
 
 

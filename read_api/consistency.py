@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Query, Request, Response
 
 from read_api.dependencies import SettingsDep, StoresDep
-from read_api.errors import NotYetProjected
+from read_api.errors import ErrorBody, NotYetProjected
 from read_api.horizons import log_head, partition_horizon, store_horizon
 from read_api.status import StatusStores
 from schema.doorbell import CATALOG_PARTITION
@@ -36,6 +36,11 @@ MinPosition = Annotated[
         "does not in time). Use the last position an ingest answer returned.",
     ),
 ]
+
+# What `reflecting`'s dependency can answer, for the routers that declare it to document.
+NOT_YET_PROJECTED: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "`min_position` was not reached in time."},
+}
 
 _FIRST_POLL_S = 0.01
 _MAX_POLL_S = 0.2
@@ -72,7 +77,8 @@ async def wait_for_horizon(
 
 
 def reflecting(source: Source) -> Any:
-    """The dependency a router declares: its answers' horizon, awaited and put in the header.
+    """The dependency a router declares (with `responses=NOT_YET_PROJECTED`): its answers'
+    horizon, awaited and put in the header.
 
     For "projection" and "analytics", a `run_id` in the path or the query narrows the
     horizon to that run's partition; without one it is the whole store's.

@@ -16,6 +16,7 @@ import orjson
 from read_api.errors import InvalidParameter
 
 Key = Sequence[str | int]
+_BIGINT = range(-(2**63), 2**63)  # what the stores' integer columns hold
 
 
 def encode_cursor(key: Key) -> str:
@@ -34,6 +35,7 @@ def decode_cursor(cursor: str, types: Sequence[type[str] | type[int]]) -> list[s
         isinstance(key, list)
         and len(key) == len(types)
         and all(type(value) is kind for value, kind in zip(key, types, strict=True))
+        and all(value in _BIGINT for value in key if type(value) is int)
     )
     if not valid:
         raise InvalidParameter("cursor: not a cursor this API issued")

@@ -2,13 +2,15 @@
 
 Every refusal is answered as `{"error": {"code", "message"}}` with the status from `STATUS`:
 a store that cannot be reached is 503 with Retry-After (the client may try again), an unknown
-id 404, a malformed query 422, a `min_position` not reached in time 409 (with the
-position reached). Driver errors are translated to `StoreUnavailable` where the
-stores are read. Anything else is a bug: logged, and answered 500 with no detail.
+id 404, a malformed query or body 422, a body that is not even text 400 (FastAPI's own
+refusal), a `min_position` not reached in time 409 (with the position reached). Driver
+errors are translated to `StoreUnavailable` where the stores are read. Anything else is a
+bug: logged, and answered 500 with no detail.
 """
 
 from collections.abc import Mapping
 from http import HTTPStatus
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, Response
@@ -86,6 +88,12 @@ class ErrorBody(BaseModel):
     """What every error answer carries."""
 
     error: ErrorDetail
+
+
+# For routes that take a body: FastAPI answers one it cannot decode as text before they run.
+UNREADABLE_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The body cannot be read as JSON text."},
+}
 
 
 def status_of(exc: ReadApiError) -> HTTPStatus:

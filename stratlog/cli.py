@@ -141,7 +141,11 @@ def configure_logging(level: str) -> None:
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.dev.ConsoleRenderer(colors=False),
+            # Plain tracebacks: rich's (the default once rich is installed) prints every
+            # frame's locals, thousands of lines rendered on the event loop, settings included.
+            structlog.dev.ConsoleRenderer(
+                colors=False, exception_formatter=structlog.dev.plain_traceback
+            ),
         ],
     )
     handler = logging.StreamHandler()

@@ -177,6 +177,8 @@ async def _record_once(
         return item
     if item.status is ItemStatus.ACCEPTED:
         return _Recorded(decoded.payload, item.position, duplicate=False)
+    if item.status is not ItemStatus.DUPLICATE:  # the id names another event: its report
+        return item
     stored = await log.get(decoded.event_id)  # a concurrent repeat got there first
     assert stored is not None
     return _Recorded(stored.payload, stored.position, duplicate=True)

@@ -14,7 +14,7 @@ from read_api import catalog_queries as q
 from read_api.bar_queries import BarSelection
 from read_api.candles import Bucket, MaxPoints, candle_page
 from read_api.connections import reading
-from read_api.consistency import reflecting
+from read_api.consistency import NOT_YET_PROJECTED, reflecting
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, InvalidParameter
 from read_api.routes.documented import DocumentedRoute
@@ -23,7 +23,10 @@ from read_api.run_models import BarItem, BarPage, CandlePage
 from schema.timeframes import normalize_timeframe
 
 router = APIRouter(
-    tags=["runs"], route_class=DocumentedRoute, dependencies=[reflecting("projection")]
+    tags=["runs"],
+    route_class=DocumentedRoute,
+    dependencies=[reflecting("projection")],
+    responses=NOT_YET_PROJECTED,
 )
 
 _ERRORS: dict[int | str, dict[str, Any]] = {

@@ -13,14 +13,17 @@ from pydantic import BaseModel, Field, Json, JsonValue
 
 from read_api import catalog_queries as q
 from read_api.connections import reading
-from read_api.consistency import reflecting
+from read_api.consistency import NOT_YET_PROJECTED, reflecting
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, NotFound
 from read_api.routes.documented import DocumentedRoute
 from schema.tables.projections import strategies, strategy_instances
 
 router = APIRouter(
-    tags=["catalog"], route_class=DocumentedRoute, dependencies=[reflecting("catalog")]
+    tags=["catalog"],
+    route_class=DocumentedRoute,
+    dependencies=[reflecting("catalog")],
+    responses=NOT_YET_PROJECTED,
 )
 
 _ERRORS: dict[int | str, dict[str, Any]] = {

@@ -29,13 +29,16 @@ from read_api.analytics.compare_models import (
 )
 from read_api.analytics.summaries import instance_summary, run_summary, strategy_summary
 from read_api.connections import reading
-from read_api.consistency import reflecting
+from read_api.consistency import NOT_YET_PROJECTED, reflecting
 from read_api.dependencies import StoresDep
-from read_api.errors import ErrorBody, NotFound
+from read_api.errors import UNREADABLE_BODY, ErrorBody, NotFound
 from read_api.routes.documented import DocumentedRoute
 
 router = APIRouter(
-    tags=["analytics"], route_class=DocumentedRoute, dependencies=[reflecting("analytics")]
+    tags=["analytics"],
+    route_class=DocumentedRoute,
+    dependencies=[reflecting("analytics")],
+    responses=NOT_YET_PROJECTED,
 )
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -129,7 +132,7 @@ def _series(
     return CurveSeries(id=key, start_utc=start, initial_balance=balance, equity=equity, pnl=pnl)
 
 
-@router.post("/api/v1/compare", response_model=Comparison, responses=_ERRORS)
+@router.post("/api/v1/compare", response_model=Comparison, responses={**_ERRORS, **UNREADABLE_BODY})
 async def compare(
     stores: StoresDep, query: CompareQuery
 ) -> RunsComparison | InstancesComparison | StrategiesComparison:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, JsonValue
 
 from read_api.connections import reading
-from read_api.consistency import reflecting
+from read_api.consistency import NOT_YET_PROJECTED, reflecting
 from read_api.cursors import decode_cursor, encode_cursor
 from read_api.dependencies import ClockDep, SettingsDep, StoresDep
 from read_api.diagnostics import orphans, quarantined, stale_runs
@@ -16,7 +16,10 @@ from read_api.errors import ErrorBody
 from read_api.routes.documented import DocumentedRoute
 
 router = APIRouter(
-    tags=["diagnostics"], route_class=DocumentedRoute, dependencies=[reflecting("projection")]
+    tags=["diagnostics"],
+    route_class=DocumentedRoute,
+    dependencies=[reflecting("projection")],
+    responses=NOT_YET_PROJECTED,
 )
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -24,6 +27,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorBody, "description": "A store cannot be read."},
 }
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page (per kind).")]
+_CENTURY_S = 100 * 365 * 86_400  # a longer silence reaches back past what a time can hold
 
 
 class OrphanGroup(BaseModel):
@@ -106,9 +110,12 @@ async def list_quarantine(
     """Quarantined input, oldest first: the raw item, where it came from and why it failed."""
     after = int(decode_cursor(cursor, [int])[0]) if cursor else 0
     async with reading(stores.log, "log") as conn:
-        rows = await quarantined(conn, after=after, limit=limit, run_id=run_id, open_only=open_only)
-    items = [QuarantineItem.model_validate(row) for row in rows]
-    next_cursor = encode_cursor([items[-1].quarantine_id]) if len(items) == limit else None
+        rows = await quarantined(
+            conn, after=after, limit=limit + 1, run_id=run_id, open_only=open_only
+        )
+    items = [QuarantineItem.model_validate(row) for row in rows[:limit]]
+    # Read one more than asked: a cursor only when a next page holds something.
+    next_cursor = encode_cursor([items[-1].quarantine_id]) if len(rows) > limit else None
     return QuarantinePage(items=items, next_cursor=next_cursor)
 
 
@@ -118,7 +125,8 @@ async def list_stale_runs(
     settings: SettingsDep,
     clock: ClockDep,
     silent_for_seconds: Annotated[
-        float | None, Query(gt=0, description="Default: STRATLOG_STALE_AFTER_SECONDS.")
+        float | None,
+        Query(gt=0, le=_CENTURY_S, description="Default: STRATLOG_STALE_AFTER_SECONDS."),
     ] = None,
 ) -> StaleRuns:
     """Stale runs: live runs still RUNNING with no heartbeat or event for a while."""

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Response
 
 from read_api import log_queries
 from read_api.connections import reading
-from read_api.consistency import reflecting
+from read_api.consistency import NOT_YET_PROJECTED, POSITION_HEADER, reflecting
 from read_api.cursors import decode_cursor
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, InvalidParameter, NotFound
@@ -23,7 +23,12 @@ from read_api.routes.documented import DocumentedRoute
 from read_api.routes.params import Cursor, Id
 from schema.events import EVENT_TYPES
 
-router = APIRouter(tags=["log"], route_class=DocumentedRoute, dependencies=[reflecting("log")])
+router = APIRouter(
+    tags=["log"],
+    route_class=DocumentedRoute,
+    dependencies=[reflecting("log")],
+    responses=NOT_YET_PROJECTED,
+)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No event of that run in the log."},
@@ -64,13 +69,17 @@ def _after(floor: int, cursor: str | None) -> int:
     return max(floor, int(position))
 
 
-def _json(body: bytes) -> Response:
-    return Response(content=body, media_type="application/json")
+def _json(body: bytes, reflected: Response) -> Response:
+    """The page as the answer, with the position header `reflecting` put on `reflected`:
+    FastAPI drops the injected response's headers when a route returns its own Response."""
+    position = {POSITION_HEADER: reflected.headers[POSITION_HEADER]}
+    return Response(content=body, media_type="application/json", headers=position)
 
 
 @router.get("/api/v1/runs/{run_id}/events", response_model=LogEventPage, responses=_ERRORS)
 async def run_events(
     stores: StoresDep,
+    response: Response,
     run_id: Id,
     after_position: Annotated[
         int, Query(ge=0, le=_MAX_POSITION, description="Only events after this position.")
@@ -86,12 +95,13 @@ async def run_events(
         rows = await log_queries.run_events(conn, run_id, after, wanted, limit + 1)
         if not rows and not await log_queries.run_logged(conn, run_id):
             raise NotFound(f"no event of run {run_id!r} in the log")
-    return _json(page_json(rows, limit))
+    return _json(page_json(rows, limit), response)
 
 
 @router.get("/api/v1/events", response_model=LogEventPage, responses=_ERRORS)
 async def log_events(
     stores: StoresDep,
+    response: Response,
     from_position: First = None,
     to_position: Last = None,
     types: Types = None,
@@ -105,4 +115,4 @@ async def log_events(
     after = _after(-1 if from_position is None else from_position - 1, cursor)
     async with reading(stores.log, "log") as conn:
         rows = await log_queries.log_range(conn, after, to_position, wanted, limit + 1)
-    return _json(page_json(rows, limit))
+    return _json(page_json(rows, limit), response)

@@ -1,6 +1,6 @@
 """Path and query parameters the run routes share, and the checks they make first."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path, Query
@@ -23,7 +23,14 @@ async def require_run(conn: AsyncConnection, run_id: str) -> None:
 
 
 def require_utc(*moments: tuple[str, datetime | None]) -> None:
-    """422 for a time given without a UTC offset (naive times are ambiguous)."""
+    """422 for a time given without a UTC offset (naive times are ambiguous), or one whose
+    offset takes it outside the years 1-9999 in UTC (it could not be compared with any)."""
     for name, moment in moments:
-        if moment is not None and moment.tzinfo is None:
+        if moment is None:
+            continue
+        if moment.tzinfo is None:
             raise InvalidParameter(f"{name}: give a UTC offset (e.g. Z)")
+        try:
+            moment.astimezone(UTC)
+        except OverflowError as exc:
+            raise InvalidParameter(f"{name}: out of range in UTC") from exc

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query
 
 from read_api import catalog_queries as q
 from read_api.connections import reading
-from read_api.consistency import reflecting
+from read_api.consistency import NOT_YET_PROJECTED, reflecting
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, NotFound
 from read_api.routes.documented import DocumentedRoute
@@ -47,7 +47,10 @@ from read_api.run_models import (
 from schema.tables.projections import strategy_instances
 
 router = APIRouter(
-    tags=["runs"], route_class=DocumentedRoute, dependencies=[reflecting("projection")]
+    tags=["runs"],
+    route_class=DocumentedRoute,
+    dependencies=[reflecting("projection")],
+    responses=NOT_YET_PROJECTED,
 )
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -134,13 +137,22 @@ async def _run_detail(stores: StoresDep, run_id: str) -> RunDetail:
     return RunDetail.model_validate({**row, "metrics": headline})
 
 
-@router.get("/api/runs/{run_id}", response_model=RunDetail, responses=_ERRORS)
+# The detail carries headline metrics, which trail the projections: after the router's wait
+# for them, wait for (and put in the header) the run's analytics horizon, never later.
+_WITH_METRICS = [reflecting("analytics")]
+
+
+@router.get(
+    "/api/runs/{run_id}", response_model=RunDetail, responses=_ERRORS, dependencies=_WITH_METRICS
+)
 async def dashboard_run(stores: StoresDep, run_id: Id) -> RunDetail:
     """A run and its headline metrics."""
     return await _run_detail(stores, run_id)
 
 
-@router.get("/api/v1/runs/{run_id}", response_model=RunDetail, responses=_ERRORS)
+@router.get(
+    "/api/v1/runs/{run_id}", response_model=RunDetail, responses=_ERRORS, dependencies=_WITH_METRICS
+)
 async def get_run(stores: StoresDep, run_id: Id) -> RunDetail:
     """A run and its headline metrics."""
     return await _run_detail(stores, run_id)

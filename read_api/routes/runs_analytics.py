@@ -34,10 +34,10 @@ from read_api.analytics.models import (
 )
 from read_api.analytics.summaries import instance_summary, run_summary, strategy_summary
 from read_api.connections import reading
-from read_api.consistency import reflecting
+from read_api.consistency import NOT_YET_PROJECTED, reflecting
 from read_api.cursors import decode_cursor, encode_cursor
 from read_api.dependencies import StoresDep
-from read_api.errors import ErrorBody, InvalidParameter, NotFound
+from read_api.errors import UNREADABLE_BODY, ErrorBody, InvalidParameter, NotFound
 from read_api.routes.documented import DocumentedRoute
 from read_api.routes.params import Cursor, Id
 from schema.tables.projections import (
@@ -48,7 +48,10 @@ from schema.tables.projections import (
 )
 
 router = APIRouter(
-    tags=["analytics"], route_class=DocumentedRoute, dependencies=[reflecting("analytics")]
+    tags=["analytics"],
+    route_class=DocumentedRoute,
+    dependencies=[reflecting("analytics")],
+    responses=NOT_YET_PROJECTED,
 )
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -203,7 +206,11 @@ async def run_metrics(stores: StoresDep, run_id: Id) -> RunMetricsResponse:
     return run_summary(run_id, row)
 
 
-@router.post("/api/metrics/compare", response_model=list[RunMetricsResponse], responses=_ERRORS)
+@router.post(
+    "/api/metrics/compare",
+    response_model=list[RunMetricsResponse],
+    responses={**_ERRORS, **UNREADABLE_BODY},
+)
 async def compare_runs(stores: StoresDep, request: CompareRequest) -> list[RunMetricsResponse]:
     """The metrics of several runs side by side, one object per run, in the order asked."""
     run_ids = list(dict.fromkeys(request.run_ids))

@@ -110,6 +110,22 @@ async def test_an_invalid_start_is_a_422_and_quarantined(ingest: Ingest) -> None
     assert len(await ingest.quarantined()) == 1
 
 
+async def test_a_start_whose_event_id_names_another_event_is_a_conflict_not_a_500(
+    ingest: Ingest,
+) -> None:
+    created = await ingest.post(
+        "/api/ingest/event/strategy_create", {"strategy_id": "S", "event_id": "dup-1"}
+    )
+    assert created.status_code == 201, created.text
+
+    response = await ingest.post(START, {**NUGET_START, "event_id": "dup-1"})
+
+    assert response.status_code == 422, response.text  # as a conflict on any one-item route
+    assert response.json()["status"] == "conflict"
+    assert len(await ingest.payloads()) == 1  # the strategy only
+    assert len(await ingest.quarantined()) == 1
+
+
 async def test_stop_twice_records_one_run_ended(ingest: Ingest) -> None:
     run_id = (await ingest.post(START, NUGET_START)).json()["run_id"]
 

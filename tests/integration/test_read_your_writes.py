@@ -81,6 +81,7 @@ async def test_trades_and_metrics_reflect_the_analytics_position(
     async with read_api_over(env, tmp_path) as api:
         assert await _position(api, f"/api/v1/runs/{RUN}/trades") == 3
         assert await _position(api, f"/api/v1/runs/{RUN}/metrics") == 3
+        assert await _position(api, f"/api/v1/runs/{RUN}") == 3  # its headline metrics
         assert await _position(api, f"/api/v1/runs/{RUN}/orders") == head
 
 
