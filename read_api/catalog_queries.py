@@ -7,6 +7,8 @@ rows are added. The key travels to the client as an opaque cursor (`page_cursor`
 `cursor_key`): strings and integers as they are, times as ISO-8601 text.
 """
 
+import heapq
+import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -198,18 +200,29 @@ async def bars_page(
     after: Sequence[Any] | None,
     limit: int,
 ) -> list[Row]:
-    """Bars of a run's series for a symbol (and normalised timeframe), by (ts_utc, series)."""
+    """Bars of a run's series for a symbol (and normalised timeframe), by (ts_utc, series).
+
+    One keyset range per series on the bars' (series_id, ts_utc) key, merged here: ordering
+    the join by time instead would sort every bar of the run for each page.
+    """
     s, b = run_series.c, bars.c
-    query = (
-        select(bars, s.symbol, s.timeframe, s.venue, s.provider)
-        .select_from(bars.join(run_series, s.series_id == b.series_id))
-        .where(s.run_id == run_id, s.symbol == symbol)
+    series_query = select(s.series_id, s.symbol, s.timeframe, s.venue, s.provider).where(
+        s.run_id == run_id, s.symbol == symbol
     )
     if timeframe is not None:
-        query = query.where(s.timeframe == timeframe)
+        series_query = series_query.where(s.timeframe == timeframe)
     start_utc, end_utc = span
-    if start_utc is not None:
-        query = query.where(b.ts_utc >= start_utc)
-    if end_utc is not None:
-        query = query.where(b.ts_utc <= end_utc)
-    return await keyset(conn, query, [b.ts_utc, b.series_id], after, limit)
+    pages = []
+    for series in (await conn.execute(series_query.order_by(s.series_id))).mappings().all():
+        query = select(bars).where(b.series_id == series["series_id"])
+        if start_utc is not None:
+            query = query.where(b.ts_utc >= start_utc)
+        if end_utc is not None:
+            query = query.where(b.ts_utc <= end_utc)
+        if after is not None:  # after (time, series): this series' bars at that time or later
+            at_time_too = series["series_id"] > after[1]
+            query = query.where(b.ts_utc >= after[0] if at_time_too else b.ts_utc > after[0])
+        rows = await conn.execute(query.order_by(b.ts_utc).limit(limit))
+        pages.append([{**row, **series} for row in rows.mappings().all()])
+    merged = heapq.merge(*pages, key=lambda row: (row["ts_utc"], row["series_id"]))
+    return list(itertools.islice(merged, limit))
