@@ -45,8 +45,9 @@ def rows(
         )
 
 
-def create_log(path: Path, events: int) -> None:
-    """A new log file at `path` holding bars 0..events-1 at positions 1..events."""
+def create_log(path: Path, events: int, runs: int = 8) -> None:
+    """A new log file at `path` holding bars 0..events-1 (over `runs` runs) at positions
+    1..events."""
     path.unlink(missing_ok=True)
     engine = create_engine(f"sqlite:///{path}")
     LOG_METADATA.create_all(engine)
@@ -60,7 +61,7 @@ def create_log(path: Path, events: int) -> None:
             count = min(_CHUNK, events - start)
             connection.execute("BEGIN")
             connection.executemany(
-                INSERT, rows(bars(start, count), start + 1, received, "bench-prefill")
+                INSERT, rows(bars(start, count, runs), start + 1, received, "bench-prefill")
             )
             connection.execute("COMMIT")
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")

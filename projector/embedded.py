@@ -15,12 +15,14 @@ from collections.abc import Iterable, Sequence
 
 import structlog
 
+from projector.auto_rebuild import start_rebuild_if_outdated
 from projector.background import stop_tasks
 from projector.catch_up import catch_up_to_head, log_catch_up
 from projector.doorbell_counters import MemoryCounters
 from projector.opening import ProjectorStores, open_projector
 from projector.runner import Runner
 from projector.sweeps import sweep, sweep_forever
+from projector.versions import PROJECTION_VERSIONS, Versions
 from schema.doorbell import COALESCED, JOBS, RUNG, partition_key
 from schema.settings import StoreSettings
 
@@ -42,6 +44,7 @@ class InProcessProjector:
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stores: ProjectorStores | None = None
+        self._rebuilding: asyncio.Task[None] | None = None  # while the live one is outdated
 
     @classmethod
     async def open(
@@ -51,9 +54,10 @@ class InProcessProjector:
         batch_size: int = 1000,
         sweep_interval_s: float = 2.0,
         stop_grace_s: float = 10.0,
+        versions: Versions = PROJECTION_VERSIONS,
     ) -> "InProcessProjector":
         """A projector over the stores `settings` name; `stop()` closes them."""
-        stores = await open_projector(settings, batch_size=batch_size)
+        stores = await open_projector(settings, batch_size=batch_size, versions=versions)
         projector = cls(stores.runner, sweep_interval_s=sweep_interval_s, stop_grace_s=stop_grace_s)
         projector._stores = stores
         return projector
@@ -78,6 +82,8 @@ class InProcessProjector:
         """Sweep once (what is behind gets rung), then catch up and sweep in the background."""
         if self._tasks:
             return
+        if self._stores is not None:
+            self._rebuilding = start_rebuild_if_outdated(self._stores)
         try:
             await self.sweep()
         except Exception:  # e.g. the log's tables do not exist yet: the periodic sweep retries
@@ -92,7 +98,14 @@ class InProcessProjector:
         ]
 
     async def sweep(self) -> list[str]:
-        return await sweep(self.runner, self._counters, self._wake)
+        runner = await self._live_runner()
+        if runner is None:
+            return []  # the live generation is being replaced (projector/auto_rebuild.py)
+        return await sweep(runner, self._counters, self._wake)
+
+    async def _live_runner(self) -> Runner | None:
+        """The runner on the live generation (a rebuild may have swapped another in)."""
+        return self.runner if self._stores is None else await self._stores.live_runner()
 
     async def stop(self) -> None:
         """Let the current catch-up finish (up to `stop_grace_s`, then cancel it), stop the
@@ -101,6 +114,9 @@ class InProcessProjector:
         tasks, self._tasks = self._tasks, []
         self._stopping.set()
         self._rung.set()
+        if self._rebuilding is not None:
+            await stop_tasks([self._rebuilding], 0)  # resumable: the next start takes it over
+            self._rebuilding = None
         await stop_tasks(tasks, self.stop_grace_s)
         if self._stores is not None:
             await self._stores.close()
@@ -121,7 +137,10 @@ class InProcessProjector:
                 if self._stopping.is_set():
                     return
                 try:
-                    report = await catch_up_to_head(self.runner, partition)
+                    runner = await self._live_runner()
+                    if runner is None:
+                        continue  # being replaced: the sweep after the swap finds it
+                    report = await catch_up_to_head(runner, partition)
                 except Exception:  # the store failed: the next sweep rings it again
                     logger.exception("catch-up failed", partition=partition)
                     continue

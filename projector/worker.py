@@ -20,6 +20,7 @@ import structlog
 from arq.connections import ArqRedis, RedisSettings
 from arq.worker import func
 
+from projector.auto_rebuild import start_rebuild_if_outdated
 from projector.background import stop_tasks
 from projector.catch_up import catch_up_to_head, is_behind, log_catch_up
 from projector.claims import Claims
@@ -50,6 +51,7 @@ class WorkerState:
     orphaned_at: dict[str, int] = field(default_factory=dict)
     heartbeat: "asyncio.Task[None] | None" = None
     sweeping: "asyncio.Task[None] | None" = None
+    rebuilding: "asyncio.Task[None] | None" = None  # while the live generation is outdated
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def ring(self, partition: str) -> bool:
@@ -76,7 +78,10 @@ class WorkerState:
             logger.warning("freed the job of a dead worker", partition=partition, at=position)
 
     async def sweep(self) -> list[str]:
-        return await sweep(self.stores.runner, self.counters, self.wake)
+        runner = await self.stores.live_runner()
+        if runner is None:
+            return []  # the live generation is being replaced (projector/auto_rebuild.py)
+        return await sweep(runner, self.counters, self.wake)
 
 
 def _state(ctx: Ctx) -> WorkerState:
@@ -87,9 +92,12 @@ def _state(ctx: Ctx) -> WorkerState:
 async def catch_up_partition(ctx: Ctx, partition: str) -> None:
     """The job: catch one partition up with the log."""
     state = _state(ctx)
+    runner = await state.stores.live_runner()  # a rebuild may have swapped generations
+    if runner is None:
+        return  # the live generation is being replaced: the sweep after the swap wakes it
     await state.claims.own(partition, state.settings.job_timeout_seconds)
     try:
-        report = await catch_up_to_head(state.stores.runner, partition)
+        report = await catch_up_to_head(runner, partition)
     finally:
         await state.claims.disown(partition)
     ctx["report"] = report
@@ -124,6 +132,7 @@ async def startup(ctx: Ctx) -> None:
     await claims.beat()
     state = WorkerState(stores, redis, settings, RedisCounters(redis), claims)
     ctx["projector"] = state
+    state.rebuilding = start_rebuild_if_outdated(stores)
     behind: list[str] = []
     try:
         behind = await state.sweep()
@@ -147,6 +156,8 @@ async def shutdown(ctx: Ctx) -> None:
     if state is None:
         return
     state.stopping.set()
+    if state.rebuilding is not None:
+        await stop_tasks([state.rebuilding], 0)  # resumable: the next start takes it over
     if state.sweeping is not None:
         await stop_tasks([state.sweeping], SHUTDOWN_WAIT_S)
     if state.heartbeat is not None:

@@ -1,7 +1,8 @@
 """The read ASGI application: `read_api.app:app`, or `create_app(settings)` to build one.
 
-The lifespan makes reader engines on the log store and the projection store (no connection
-is opened until a request needs one) and, when the doorbell counters live in Redis, a client
+The lifespan makes reader engines on the log store and the projection store's live generation
+(no connection is opened until a request needs one; a task follows rebuilds' swaps, see
+read_api/generations.py) and, when the doorbell counters live in Redis, a client
 for them; it disposes of all of them after the last request. The read API never writes and
 never creates tables: until the projector and ingest have created theirs, a route that needs
 them answers 503. The embedded server passes its in-memory counters as `doorbell_counters`.
@@ -15,6 +16,7 @@ from redis.asyncio import Redis
 
 from read_api.dependencies import Clock, load_settings, utc_now
 from read_api.errors import install_error_handlers
+from read_api.generations import LiveProjections
 from read_api.routes import ROUTERS
 from read_api.routes.documented import install_openapi
 from read_api.settings import ReadSettings
@@ -34,20 +36,19 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            engines = []
-            for url, pg_schema in (
-                (settings.resolved_log_url(), settings.log_pg_schema),
-                (settings.resolved_projection_url(), settings.projection_pg_schema),
-            ):
-                engine = make_engine(
-                    url,
-                    role="reader",
-                    synchronous=settings.sqlite_synchronous,
-                    pg_schema=None if is_sqlite(url) else pg_schema,
-                )
-                stack.push_async_callback(engine.dispose)
-                engines.append(engine)
-            app.state.stores = StatusStores(log=engines[0], projections=engines[1])
+            url = settings.resolved_log_url()
+            log = make_engine(
+                url,
+                role="reader",
+                synchronous=settings.sqlite_synchronous,
+                pg_schema=None if is_sqlite(url) else settings.log_pg_schema,
+            )
+            stack.push_async_callback(log.dispose)
+            live = LiveProjections(settings, log)  # follows rebuilds' generation swaps
+            await live.refresh()
+            live.start()
+            stack.push_async_callback(live.close)
+            app.state.stores = StatusStores(log=log, projections=live.engine)
             app.state.doorbell = doorbell_counters or no_doorbell
             if doorbell_counters is None and settings.redis_url:
                 timeout = settings.redis_timeout_seconds

@@ -21,6 +21,7 @@ from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from read_api.connections import reading
+from read_api.rebuild_status import RebuildStatus, read_generations
 from schema.doorbell import CATALOG_PARTITION, COUNTERS, STATS_KEY
 from schema.tables import ingest_events
 from schema.tables.log import partition_filter, run_id_for_grouping
@@ -75,14 +76,29 @@ class ProjectionStatus(BaseModel):
     doorbell: dict[str, int] | None = Field(
         description="Doorbell counters (schema.doorbell); null when they could not be read."
     )
+    generation: str = Field(description="The projection generation served (docs/operations.md).")
+    rebuild: RebuildStatus | None = Field(
+        description="The generation being built beside it, with its progress; null: none."
+    )
 
 
-@dataclass(frozen=True)
 class StatusStores:
-    """Reader engines on the log store and the projection store."""
+    """Reader engines on the log store and the projection store.
 
-    log: AsyncEngine
-    projections: AsyncEngine
+    `projections` may be given as a function, asked at every use: the read app passes its
+    live generation's (read_api/generations.py), so holders follow a rebuild's swap.
+    """
+
+    def __init__(
+        self, log: AsyncEngine, projections: AsyncEngine | Callable[[], AsyncEngine]
+    ) -> None:
+        self.log = log
+        self._projections = projections
+
+    @property
+    def projections(self) -> AsyncEngine:
+        source = self._projections
+        return source if isinstance(source, AsyncEngine) else source()
 
 
 @dataclass(frozen=True)
@@ -102,6 +118,7 @@ async def gather_status(
         for name, lag in sorted((lags | undiscovered).items())
     ]
     halted = [p.halted for p in partitions if p.halted is not None]
+    generation, rebuild = await read_generations(stores.log)
     return ProjectionStatus(
         as_of_utc=now,
         log_head_position=head,
@@ -115,6 +132,8 @@ async def gather_status(
             max_lag_seconds=max((p.lag_seconds for p in partitions), default=0.0),
         ),
         doorbell=await read_doorbell(doorbell),
+        generation=generation,
+        rebuild=rebuild,
     )
 
 

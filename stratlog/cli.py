@@ -22,7 +22,9 @@ from stratlog import embedded
 from stratlog.demo import DemoError, run_demo
 from stratlog.import_command import import_files
 from stratlog.maintenance import resume_partition
+from stratlog.rebuild_command import rebuild_projections
 from stratlog.replay_command import replay
+from stratlog.verify_command import verify_projections
 
 
 class LogLevel(StrEnum):
@@ -101,6 +103,8 @@ def serve(
 
 app.command()(replay)
 app.command("import")(import_files)
+app.command("rebuild")(rebuild_projections)
+app.command("verify")(verify_projections)
 
 projector_commands = typer.Typer(help="Projector maintenance.", no_args_is_help=True)
 app.add_typer(projector_commands, name="projector")

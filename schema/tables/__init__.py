@@ -1,6 +1,13 @@
 """SQLAlchemy Core table definitions: one MetaData per store."""
 
+from schema.tables.generations import projection_generations
 from schema.tables.log import LOG_METADATA, ingest_events, quarantine
 from schema.tables.projections import PROJECTION_METADATA
 
-__all__ = ["LOG_METADATA", "PROJECTION_METADATA", "ingest_events", "quarantine"]
+__all__ = [
+    "LOG_METADATA",
+    "PROJECTION_METADATA",
+    "ingest_events",
+    "projection_generations",
+    "quarantine",
+]
