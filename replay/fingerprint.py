@@ -93,7 +93,7 @@ def differences(a: Fingerprint, b: Fingerprint) -> list[str]:
 
 async def fingerprint_store(settings: StoreSettings, *, run_id: str | None = None) -> Fingerprint:
     """The fingerprint of the projection store `settings` name."""
-    engine = open_projection_reader(settings)
+    engine = await open_projection_reader(settings)
     try:
         return await fingerprint(engine, run_id=run_id)
     finally:

@@ -15,7 +15,9 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from projector.generations import read_live_generation
 from replay.errors import StoreNotFound
+from schema.generations import generation_location
 from schema.settings import StoreSettings
 from schema.storage import is_sqlite, make_engine
 from schema.tables import ingest_events
@@ -36,9 +38,15 @@ def open_log_reader(settings: StoreSettings) -> AsyncEngine:
     return _open_reader(settings.resolved_log_url(), settings, settings.log_pg_schema)
 
 
-def open_projection_reader(settings: StoreSettings) -> AsyncEngine:
-    """A reader engine on the projection store `settings` name."""
-    return _open_reader(settings.resolved_projection_url(), settings, settings.projection_pg_schema)
+async def open_projection_reader(settings: StoreSettings) -> AsyncEngine:
+    """A reader engine on the live generation of the projection store `settings` name (a
+    rebuild may have swapped it; the log store names the live one)."""
+    log = open_log_reader(settings)
+    try:
+        live = generation_location(settings, await read_live_generation(log))
+    finally:
+        await log.dispose()
+    return _open_reader(live.url, settings, live.pg_schema or settings.projection_pg_schema)
 
 
 def _open_reader(url: str, settings: StoreSettings, pg_schema: str) -> AsyncEngine:
