@@ -1,11 +1,13 @@
-"""A real `stratlog serve` child process for the benchmarks, always stopped on exit."""
+"""Real server child processes for the benchmarks (`stratlog serve`, or any command that
+listens on a loopback port), always stopped on exit.
+"""
 
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,13 +34,23 @@ def stratlog_server(data_dir: Path, port: int, stderr_path: Path) -> Iterator[No
         "--log-level",
         "warning",
     ]
+    with child_server(command, port, stderr_path):
+        yield
+
+
+@contextmanager
+def child_server(
+    command: list[str], port: int, stderr_path: Path, env: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `command`, a server for 127.0.0.1:`port`, until the block exits; `env` is added
+    to this process's environment."""
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=stderr, env=dict(os.environ)
+            command, stdout=subprocess.DEVNULL, stderr=stderr, env={**os.environ, **(env or {})}
         )
         try:
             _wait_for_port(process, port, stderr_path)
-            yield
+            yield process
         finally:
             process.terminate()
             try:
@@ -52,10 +64,10 @@ def _wait_for_port(process: subprocess.Popen[bytes], port: int, stderr_path: Pat
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"stratlog serve exited: {stderr_path.read_text()}")
+            raise RuntimeError(f"{process.args!r} exited: {stderr_path.read_text()}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"stratlog serve did not open port {port} in {STARTUP_TIMEOUT_S}s")
+    raise RuntimeError(f"{process.args!r} did not open port {port} in {STARTUP_TIMEOUT_S}s")
