@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, or_, select
+from sqlalchemy import Select, Table, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schema.tables.projections import (
@@ -57,10 +57,7 @@ async def trades_after(
     t = trades.c
     query = select(trades).where(t.run_id == run_id, *(t[k] == v for k, v in filters.items()))
     if after is not None:
-        exit_utc, trade_id = after
-        query = query.where(
-            or_(t.exit_utc > exit_utc, and_(t.exit_utc == exit_utc, t.trade_id > trade_id))
-        )
+        query = query.where(tuple_(t.exit_utc, t.trade_id) > after)  # an index range
     return await _rows(conn, query.order_by(t.exit_utc, t.trade_id).limit(limit))
 
 
