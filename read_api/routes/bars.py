@@ -8,26 +8,20 @@ row (404 otherwise).
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from read_api import catalog_queries as q
 from read_api.bar_queries import BarSelection
 from read_api.candles import Bucket, MaxPoints, candle_page
 from read_api.connections import reading
-from read_api.consistency import NOT_YET_PROJECTED, reflecting
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, InvalidParameter
-from read_api.routes.documented import DocumentedRoute
+from read_api.routes.documented import reflecting_router
 from read_api.routes.params import Cursor, Id, require_run, require_utc
 from read_api.run_models import BarItem, BarPage, CandlePage
 from schema.timeframes import normalize_timeframe
 
-router = APIRouter(
-    tags=["runs"],
-    route_class=DocumentedRoute,
-    dependencies=[reflecting("projection")],
-    responses=NOT_YET_PROJECTED,
-)
+router = reflecting_router("runs", "projection")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown run."},

@@ -8,23 +8,17 @@ path is a 404; a filter that matches nothing is an empty page.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import BaseModel, Field, Json, JsonValue
 
 from read_api import catalog_queries as q
 from read_api.connections import reading
-from read_api.consistency import NOT_YET_PROJECTED, reflecting
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, NotFound
-from read_api.routes.documented import DocumentedRoute
+from read_api.routes.documented import reflecting_router
 from schema.tables.projections import strategies, strategy_instances
 
-router = APIRouter(
-    tags=["catalog"],
-    route_class=DocumentedRoute,
-    dependencies=[reflecting("catalog")],
-    responses=NOT_YET_PROJECTED,
-)
+router = reflecting_router("catalog", "catalog")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown strategy."},

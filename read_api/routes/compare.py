@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from read_api.analytics import compare_queries
@@ -29,17 +28,11 @@ from read_api.analytics.compare_models import (
 )
 from read_api.analytics.summaries import instance_summary, run_summary, strategy_summary
 from read_api.connections import reading
-from read_api.consistency import NOT_YET_PROJECTED, reflecting
 from read_api.dependencies import StoresDep
 from read_api.errors import UNREADABLE_BODY, ErrorBody, NotFound
-from read_api.routes.documented import DocumentedRoute
+from read_api.routes.documented import reflecting_router
 
-router = APIRouter(
-    tags=["analytics"],
-    route_class=DocumentedRoute,
-    dependencies=[reflecting("analytics")],
-    responses=NOT_YET_PROJECTED,
-)
+router = reflecting_router("analytics", "analytics")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "An id names no run, instance or strategy."},

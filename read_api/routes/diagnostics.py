@@ -4,23 +4,17 @@ silent. `GET /api/v1/orphans`, `GET /api/v1/quarantine`, `GET /api/v1/runs/stale
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, Field, JsonValue
 
 from read_api.connections import reading
-from read_api.consistency import NOT_YET_PROJECTED, reflecting
 from read_api.cursors import decode_cursor, encode_cursor
 from read_api.dependencies import ClockDep, SettingsDep, StoresDep
 from read_api.diagnostics import orphans, quarantined, stale_runs
 from read_api.errors import ErrorBody
-from read_api.routes.documented import DocumentedRoute
+from read_api.routes.documented import reflecting_router
 
-router = APIRouter(
-    tags=["diagnostics"],
-    route_class=DocumentedRoute,
-    dependencies=[reflecting("projection")],
-    responses=NOT_YET_PROJECTED,
-)
+router = reflecting_router("diagnostics", "projection")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "A parameter is not valid."},

@@ -14,8 +14,10 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+
+from read_api.consistency import NOT_YET_PROJECTED, Source, reflecting
 
 _NOT_IN_OPENAPI_31 = "itemSchema"
 
@@ -43,3 +45,13 @@ def install_openapi(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def reflecting_router(tag: str, source: Source) -> APIRouter:
+    """A router of documented routes whose answers reflect `source`, with `min_position`."""
+    return APIRouter(
+        tags=[tag],
+        route_class=DocumentedRoute,
+        dependencies=[reflecting(source)],
+        responses=NOT_YET_PROJECTED,
+    )

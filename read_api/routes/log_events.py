@@ -10,25 +10,20 @@ otherwise), so a run whose events were never projected can still be read here.
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from read_api import log_queries
 from read_api.connections import reading
-from read_api.consistency import NOT_YET_PROJECTED, POSITION_HEADER, reflecting
+from read_api.consistency import POSITION_HEADER
 from read_api.cursors import decode_cursor
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, InvalidParameter, NotFound
 from read_api.log_models import LogEventPage, page_json
-from read_api.routes.documented import DocumentedRoute
+from read_api.routes.documented import reflecting_router
 from read_api.routes.params import Cursor, Id
 from schema.events import EVENT_TYPES
 
-router = APIRouter(
-    tags=["log"],
-    route_class=DocumentedRoute,
-    dependencies=[reflecting("log")],
-    responses=NOT_YET_PROJECTED,
-)
+router = reflecting_router("log", "log")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No event of that run in the log."},

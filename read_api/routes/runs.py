@@ -12,14 +12,14 @@ otherwise); placeholder rows are listed with `placeholder` true.
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from read_api import catalog_queries as q
 from read_api.connections import reading
-from read_api.consistency import NOT_YET_PROJECTED, reflecting
+from read_api.consistency import reflecting
 from read_api.dependencies import StoresDep
 from read_api.errors import ErrorBody, NotFound
-from read_api.routes.documented import DocumentedRoute
+from read_api.routes.documented import reflecting_router
 from read_api.routes.params import Cursor, Id, require_run, require_utc
 from read_api.run_list import (
     RunFilters,
@@ -46,12 +46,7 @@ from read_api.run_models import (
 )
 from schema.tables.projections import strategy_instances
 
-router = APIRouter(
-    tags=["runs"],
-    route_class=DocumentedRoute,
-    dependencies=[reflecting("projection")],
-    responses=NOT_YET_PROJECTED,
-)
+router = reflecting_router("runs", "projection")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown run, order or instance."},

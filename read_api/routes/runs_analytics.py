@@ -10,7 +10,7 @@ metrics. Lists are paginated with `limit` and the opaque `cursor` of the previou
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from read_api.analytics import queries
@@ -34,11 +34,10 @@ from read_api.analytics.models import (
 )
 from read_api.analytics.summaries import instance_summary, run_summary, strategy_summary
 from read_api.connections import reading
-from read_api.consistency import NOT_YET_PROJECTED, reflecting
 from read_api.cursors import decode_cursor, encode_cursor
 from read_api.dependencies import StoresDep
 from read_api.errors import UNREADABLE_BODY, ErrorBody, InvalidParameter, NotFound
-from read_api.routes.documented import DocumentedRoute
+from read_api.routes.documented import reflecting_router
 from read_api.routes.params import Cursor, Id
 from schema.tables.projections import (
     instance_metrics,
@@ -47,12 +46,7 @@ from schema.tables.projections import (
     strategy_metrics,
 )
 
-router = APIRouter(
-    tags=["analytics"],
-    route_class=DocumentedRoute,
-    dependencies=[reflecting("analytics")],
-    responses=NOT_YET_PROJECTED,
-)
+router = reflecting_router("analytics", "analytics")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown run, trade, instance or strategy."},
