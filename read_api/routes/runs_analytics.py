@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from read_api.analytics import queries
 from read_api.analytics.metrics_models import (
@@ -38,7 +37,7 @@ from read_api.cursors import decode_cursor, encode_cursor
 from read_api.dependencies import StoresDep
 from read_api.errors import UNREADABLE_BODY, ErrorBody, InvalidParameter, NotFound
 from read_api.routes.documented import reflecting_router
-from read_api.routes.params import Cursor, Id
+from read_api.routes.params import Cursor, Id, require_run
 from schema.tables.projections import (
     instance_metrics,
     strategies,
@@ -60,11 +59,6 @@ Direction = Annotated[Literal["LONG", "SHORT"] | None, Query(description="Only t
 Outcome = Annotated[
     Literal["WIN", "LOSS", "BREAKEVEN"] | None, Query(description="Only this outcome.")
 ]
-
-
-async def _require_run(conn: AsyncConnection, run_id: str) -> None:
-    if await queries.unknown_runs(conn, [run_id]):
-        raise NotFound(f"no run {run_id!r}")
 
 
 def _trade_cursor(cursor: str | None) -> tuple[datetime, str] | None:
@@ -90,7 +84,7 @@ async def _trades(
     after = _trade_cursor(cursor)
     wanted = {column: value for column, value in filters.items() if value is not None}
     async with reading(stores.projections) as conn:
-        await _require_run(conn, run_id)
+        await require_run(conn, run_id)
         rows = await queries.trades_after(conn, run_id, after, limit + 1, wanted)
     page = rows[:limit]
     if len(rows) <= limit:
@@ -148,7 +142,7 @@ async def trade_matches(
     """A trade's FIFO lot matches, by match number."""
     after = _number_cursor(cursor)
     async with reading(stores.projections) as conn:
-        await _require_run(conn, run_id)
+        await require_run(conn, run_id)
         if not await queries.trade_known(conn, run_id, trade_id):
             raise NotFound(f"run {run_id!r} has no trade {trade_id!r}")
         rows = await queries.matches_after(conn, trade_id, after, limit + 1)
@@ -166,7 +160,7 @@ async def trade_matches(
 async def run_open_positions(stores: StoresDep, run_id: Id) -> OpenPositions:
     """A run's positions still open after its last fill, marked at the last bar close."""
     async with reading(stores.projections) as conn:
-        await _require_run(conn, run_id)
+        await require_run(conn, run_id)
         rows = await queries.open_positions_of(conn, run_id)
     return OpenPositions(run_id=run_id, items=[OpenPositionItem.model_validate(r) for r in rows])
 
@@ -178,7 +172,7 @@ async def run_equity(
     """A run's marked-to-market equity curve and drawdown, in time order."""
     after = _number_cursor(cursor)
     async with reading(stores.projections) as conn:
-        await _require_run(conn, run_id)
+        await require_run(conn, run_id)
         rows = await queries.equity_after(conn, run_id, after, limit + 1)
         metrics = (await queries.metrics_of_runs(conn, [run_id])).get(run_id) or {}
     page = rows[:limit]
@@ -195,7 +189,7 @@ async def run_equity(
 async def run_metrics(stores: StoresDep, run_id: Id) -> RunMetricsResponse:
     """A run's metrics (docs/metrics.md); null figures until the projector computed them."""
     async with reading(stores.projections) as conn:
-        await _require_run(conn, run_id)
+        await require_run(conn, run_id)
         row = (await queries.metrics_of_runs(conn, [run_id])).get(run_id)
     return run_summary(run_id, row)
 
