@@ -1,68 +1,93 @@
-"""The events every ingest benchmark writes: `bar.closed` events with time-ordered ids.
+"""The events every benchmark writes: generated sessions (stratlog.simulation), ready for a log.
 
-Bars are built as canonical JSON directly (sorted keys, UTC `Z` times, floats), byte for byte
-what `schema.codec.encode_event` gives, because prefilling a million rows through pydantic
-would take longer than the measurement. `check_canonical` proves the equality on a sample.
-Each event is one minute after the previous one, so its derived id (time prefix + content
-hash, `schema.ids`) sorts after every earlier id, as with a live exporter.
+The generator's payloads are already canonical, so a log row is built without pydantic:
+sorted-key JSON and the id the server derives from it (time prefix + content hash,
+`schema.ids`), byte for byte what ingest would store, as `check_canonical` proves on a
+sample. That keeps a million-event prefill shorter than the measurement. `to_exporter_item`
+turns an event into the item the exporters' batch endpoints take.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
+from itertools import islice
+from typing import Any
 
 import orjson
 
 from schema.codec import decode_event, encode_event
+from schema.events import EVENT_TYPES
 from schema.ids import derive_event_id
+from stratlog.simulation import generate_sessions
 
-EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
-STEP = timedelta(minutes=1)
-SYMBOL = "ESM5"
-TIMEFRAME = "1m"
+_TIME_FIELDS = {name: cls.time_field for name, cls in EVENT_TYPES.items()}
+# What the exporters' batch endpoints take (DESIGN §4): orders, executions, bars.
+EXPORTER_KINDS = {
+    "order.submitted": "orders",
+    "order.updated": "orders",
+    "execution.recorded": "executions",
+    "bar.closed": "bars",
+}
 
 
 @dataclass(frozen=True, slots=True)
-class BenchEvent:
-    """One bar: the canonical payload, the id the server derives for it, and its time."""
+class LogEvent:
+    """One event as a log row needs it: id, type, run, source time and canonical payload."""
 
     event_id: str
-    run_id: str
-    ts_utc: datetime
+    event_type: str
+    run_id: str | None
+    occurred: datetime | None
     payload: bytes
+    document: dict[str, Any]
 
 
-def bar(seq: int, run_id: str) -> BenchEvent:
-    """The `seq`-th bar after EPOCH, on run `run_id`."""
-    ts = EPOCH + seq * STEP
-    price = 5000.0 + (seq % 400) * 0.25
-    document = {
-        "close": price + 0.5,
-        "high": price + 1.0,
-        "low": price - 0.75,
-        "open": price,
-        "run_id": run_id,
-        "symbol": SYMBOL,
-        "timeframe": TIMEFRAME,
-        "ts_utc": ts.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "type": "bar.closed",
-        "version": 1,
-        "volume": float(100 + seq % 50),
-    }
+def log_event(document: dict[str, Any]) -> LogEvent:
+    """A generated (canonical) event, with the id the server derives for it."""
     payload = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
-    return BenchEvent(derive_event_id(payload, ts), run_id, ts, payload)
+    field = _TIME_FIELDS[document["type"]]
+    text = document.get(field) if field else None
+    occurred = datetime.fromisoformat(text) if text else None
+    return LogEvent(
+        derive_event_id(payload, occurred),
+        document["type"],
+        document.get("run_id"),
+        occurred,
+        payload,
+        document,
+    )
 
 
-def bars(start: int, count: int, runs: int = 8) -> Iterator[BenchEvent]:
-    """`count` consecutive bars from `start`, spread round-robin over `runs` runs."""
-    for seq in range(start, start + count):
-        yield bar(seq, f"bench-run-{seq % runs}")
+def session(
+    seed: int, runs: int, events_per_run: int, concurrent: int | None = None
+) -> Iterator[LogEvent]:
+    """A generated session as log events (about `runs` x `events_per_run` of them)."""
+    documents = generate_sessions(
+        seed, runs=runs, events_per_run=events_per_run, concurrent=concurrent, prefix="bench"
+    )
+    return map(log_event, documents)
 
 
-def check_canonical(event: BenchEvent) -> None:
-    """Fail loudly if the hand-built payload is not what the product's codec would store."""
-    decoded = decode_event(orjson.loads(event.payload))
-    if encode_event(decoded) != event.payload:
-        raise AssertionError(f"bench payload is not canonical: {event.payload!r}")
-    if derive_event_id(event.payload, decoded.occurred_utc) != event.event_id:
-        raise AssertionError("bench event id differs from the product's derivation")
+def take(events: Iterator[LogEvent], count: int) -> list[LogEvent]:
+    """The next `count` events; fails if the session is shorter."""
+    taken = list(islice(events, count))
+    if len(taken) != count:
+        raise ValueError(f"the session ran out: {len(taken)} of {count} events")
+    return taken
+
+
+def to_exporter_item(event: LogEvent) -> tuple[str, dict[str, Any]]:
+    """(batch endpoint name, item) for an order, execution or bar: the canonical fields
+    without `type` and `version`, which the path decides."""
+    item = {k: v for k, v in event.document.items() if k not in ("type", "version")}
+    return EXPORTER_KINDS[event.event_type], item
+
+
+def check_canonical(events: Iterable[LogEvent]) -> None:
+    """Fail loudly unless each event's payload and id are what the product would store."""
+    for event in events:
+        decoded = decode_event(orjson.loads(event.payload))
+        if encode_event(decoded) != event.payload:
+            raise AssertionError(f"bench payload is not canonical: {event.payload!r}")
+        if derive_event_id(event.payload, decoded.occurred_utc) != event.event_id:
+            raise AssertionError(f"bench event id differs from the product's: {event.payload!r}")

@@ -1,27 +1,31 @@
-"""A log file that already holds many events, because an empty log flatters SQLite (§9.1).
+"""A log that already holds many events, because an empty log flatters SQLite (DESIGN §9.1).
 
 The tables come from the product's own metadata (`schema.tables.LOG_METADATA`), so the
 baseline and the server append into exactly the same shape; the rows are written with the
-stdlib sqlite3 module in large transactions, which is the fastest way to fill it. Column
-values are stored as SQLAlchemy stores them, so the product reads them back unchanged.
+stdlib sqlite3 module in large transactions (PostgreSQL: `COPY`), the fastest way to fill
+it. Column values are stored as SQLAlchemy stores them, so the product reads them back
+unchanged; an event without a time of its own gets its received time, as the log store does.
 """
 
 import shutil
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import create_engine
 
-from bench.events import BenchEvent, bars
+from bench.events import LogEvent
 from schema.tables import LOG_METADATA
 
 INSERT = (
     "INSERT INTO ingest_events (position, event_id, event_type, schema_version, run_id,"
-    " event_utc, received_utc, payload, source) VALUES (?, ?, 'bar.closed', 1, ?, ?, ?, ?, ?)"
+    " event_utc, received_utc, payload, source) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)"
 )
 _CHUNK = 50_000
+Row = tuple[int, str, str, str | None, str, str, str, str]
 
 
 def sqlite_time(value: datetime) -> str:
@@ -30,43 +34,67 @@ def sqlite_time(value: datetime) -> str:
 
 
 def rows(
-    events: Iterable[BenchEvent], first_position: int, received: str, source: str
-) -> Iterable[tuple[int, str, str, str, str, str, str]]:
+    events: Iterable[LogEvent], first_position: int, received: datetime, source: str
+) -> Iterator[Row]:
     """ingest_events rows for `events`, positions counting up from `first_position`."""
+    received_text = sqlite_time(received)
     for position, event in enumerate(events, start=first_position):
-        yield (
-            position,
-            event.event_id,
-            event.run_id,
-            sqlite_time(event.ts_utc),
-            received,
-            event.payload.decode(),
-            source,
-        )
+        occurred = sqlite_time(event.occurred) if event.occurred else received_text
+        yield (position, event.event_id, event.event_type, event.run_id, occurred,
+               received_text, event.payload.decode(), source)  # fmt: skip
 
 
-def create_log(path: Path, events: int, runs: int = 8) -> None:
-    """A new log file at `path` holding bars 0..events-1 (over `runs` runs) at positions
-    1..events."""
+def create_log(path: Path, events: Iterable[LogEvent]) -> int:
+    """A new log file at `path` holding `events` at positions 1..n; returns n."""
     path.unlink(missing_ok=True)
     engine = create_engine(f"sqlite:///{path}")
     LOG_METADATA.create_all(engine)
     engine.dispose()
-    received = sqlite_time(datetime.now(UTC))
     connection = sqlite3.connect(path, isolation_level=None)
+    written = 0
     try:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")  # a crash here only loses a bench file
-        for start in range(0, events, _CHUNK):
-            count = min(_CHUNK, events - start)
+        source = rows(events, 1, datetime.now(UTC), "bench-prefill")
+        while chunk := list(islice(source, _CHUNK)):
             connection.execute("BEGIN")
-            connection.executemany(
-                INSERT, rows(bars(start, count, runs), start + 1, received, "bench-prefill")
-            )
+            connection.executemany(INSERT, chunk)
             connection.execute("COMMIT")
+            written += len(chunk)
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         connection.close()
+    return written
+
+
+async def copy_log_to_postgres(log: Path, dsn: str, schema: str) -> int:
+    """The SQLite log at `log` copied into `schema`.ingest_events (created by the product
+    beforehand); returns the rows copied."""
+    source = sqlite3.connect(log)
+    connection = await asyncpg.connect(dsn)
+    copied = 0
+    try:
+        cursor = source.execute(
+            "SELECT position, event_id, event_type, schema_version, run_id, event_utc,"
+            " received_utc, payload, source FROM ingest_events ORDER BY position"
+        )
+        while chunk := cursor.fetchmany(_CHUNK):
+            records = [
+                (p, i, t, v, r, _aware(e), _aware(rc), body, s)
+                for p, i, t, v, r, e, rc, body, s in chunk
+            ]
+            await connection.copy_records_to_table(
+                "ingest_events", records=records, schema_name=schema
+            )
+            copied += len(records)
+    finally:
+        await connection.close()
+        source.close()
+    return copied
+
+
+def _aware(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def copy_log(template: Path, target: Path) -> None:

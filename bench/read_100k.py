@@ -54,6 +54,7 @@ from schema.tables.projections import (
     strategy_instances,
     strategy_runs,
 )
+from tests.credentials import key_headers
 
 RUNS = [f"bench-{n}" for n in range(5)]
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -123,13 +124,15 @@ async def median_ms(repetitions: int, call: Callable[[], Awaitable[object]]) -> 
 async def measure(
     store: ProjectionStore, log: AsyncEngine, directory: Path, repetitions: int
 ) -> list[tuple[str, float]]:
-    app = create_app(ReadSettings(data_dir=directory))
+    settings = ReadSettings(data_dir=directory)
+    headers = await key_headers(settings, "read")  # every route is authenticated
+    app = create_app(settings)
     stores = StatusStores(log=log, projections=store.reader)
     app.dependency_overrides[get_stores] = lambda: stores
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://read") as client,
+        httpx.AsyncClient(transport=transport, base_url="http://read", headers=headers) as client,
     ):
 
         async def post(**body: Any) -> None:

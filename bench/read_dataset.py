@@ -1,57 +1,56 @@
 """The read benchmark's data set: one large run and four small ones, built as the product would.
 
-Each run is bench/trades_100k's synthetic run (two futures, one-minute bars, two accounts,
-entries, adds, reduces, exits and flips, two fills per order, fees, TP/SL links) sent as the
-events an exporter sends (bench/analytics_100k's `wire_events`), after a strategy and an
-instance are registered and before the run ends. Every event goes through the ingest path
-(`ingest_api.items.canonical_item`: decode, canonical payload, derived id) into the log store
-(`open_event_log` / `append`, the group committer), then the projector's runner catches every
-partition up, so the projections, trades, equity and metrics are exactly what the product
-computes. The directory keeps a manifest of the shape it was built for, so a later run with
-the same `--data-dir` and shape reuses it instead of building again.
+The runs are generated sessions (stratlog.simulation) of a busy bracket strategy on two
+futures, one-minute bars: the main run `shape.bars` bars (about one execution for every five
+bars: entries in parts, TP/SL legs, reversals, fees), four peers `shape.peer_bars` each, all
+trading at once on one market, after their strategy and instance are registered. The events
+are already canonical (checked on a sample against the product's codec), so they are written
+straight into a log file of the product's tables with the ids ingest derives; then the
+projector's runner catches every partition up, so the projections, trades, equity and
+metrics are exactly what the product computes. The directory keeps a manifest of the shape
+it was built for, so a later run with the same `--data-dir` and shape reuses it instead of
+building again.
 """
 
 import asyncio
+import hashlib
 import json
 import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from bench.analytics_100k import wire_events
-from bench.trades_100k import SYMBOLS, synthetic_run
-from ingest_api.body import RawItem
-from ingest_api.items import canonical_item
-from ingest_api.log_store import EventLog, NewEvent, Outcome, open_event_log
+from bench.events import check_canonical, log_event
+from bench.prefill import create_log
+from bench.server import KEY_FILE
 from projector.opening import open_projector
 from schema.settings import StoreSettings
+from stratlog.simulation import RunSpec, Trading, catalog_events, simulate_runs
 
 MAIN_RUN = "read-main"
 PEER_RUNS = tuple(f"read-peer-{n}" for n in range(1, 5))
 STRATEGY = "read-bench-strategy"
 INSTANCE = "read-bench-instance"
+SYMBOLS = ("ESM5", "NQM5")
 MANIFEST = "read_dataset.json"
 LOG_FILE, PROJECTION_FILE = "log.sqlite3", "projections.sqlite3"  # the embedded defaults
-_APPEND_BATCH = 10_000  # the log store's largest group
+# About 0.2 executions per bar: a bracket opened on one flat bar in five, tight exits.
+BUSY = Trading(entry_chance=0.2, take_profit_ticks=(3, 8), stop_loss_ticks=(3, 8))
 
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """How big the runs are: the main run's fills and bars, and each peer run's."""
+    """How big the runs are: the main run's bars and each peer run's (two symbols each)."""
 
-    fills: int
     bars: int
-    peer_fills: int
     peer_bars: int
 
 
-FULL = Shape(fills=100_000, bars=500_000, peer_fills=5_000, peer_bars=20_000)
-QUICK = Shape(fills=5_000, bars=20_000, peer_fills=500, peer_bars=2_000)
+FULL = Shape(bars=500_000, peer_bars=20_000)
+QUICK = Shape(bars=6_000, peer_bars=600)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,97 +72,77 @@ class Dataset:
 
     @property
     def symbol(self) -> str:
-        return next(iter(SYMBOLS))
+        return SYMBOLS[0]
 
 
 def ensure(directory: Path, shape: Shape) -> Dataset:
     """The data set of `shape` in `directory`, built there first unless it already is."""
     manifest = directory / MANIFEST
+    generator = _fingerprint(shape)
     if manifest.exists():
         recorded = json.loads(manifest.read_text())
-        if recorded["shape"] == asdict(shape):
+        if recorded["shape"] == asdict(shape) and recorded.get("generator") == generator:
             print(f"reusing the data set in {directory}", flush=True)
             return Dataset(directory, shape, recorded["events"], recorded["counts"])
+        # Built for another shape or generator: the stores go, and the key made for them.
+        for path in [*directory.glob("*.sqlite3*"), directory / KEY_FILE]:
+            path.unlink(missing_ok=True)
     if (directory / LOG_FILE).exists() or (directory / PROJECTION_FILE).exists():
         raise SystemExit(
             f"{directory} holds another or a partial data set; give an empty --data-dir"
         )
     directory.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    events = asyncio.run(_append_all(directory, shape))
+    events = _write_log(directory / LOG_FILE, shape)
+    print(f"  wrote {events:,} events in {time.perf_counter() - started:.0f}s", flush=True)
     asyncio.run(_project_all(directory))
     counts = _main_run_counts(directory / PROJECTION_FILE)
     print(f"built in {time.perf_counter() - started:.0f}s: main run {counts}", flush=True)
     dataset = Dataset(directory, shape, events, counts)
-    manifest.write_text(
-        json.dumps({"shape": asdict(shape), "events": events, "counts": counts}, indent=2)
-    )
+    record = {"shape": asdict(shape), "generator": generator, "events": events, "counts": counts}
+    manifest.write_text(json.dumps(record, indent=2))
     return dataset
 
 
-def run_events(run_id: str, fills: int, bars: int, seed: int) -> Iterator[dict[str, Any]]:
-    """One synthetic run as canonical events, ending with `run.ended`."""
-    last: datetime | None = None
-    for wire in wire_events(synthetic_run(fills, bars, seed)):
-        event = {**wire, "run_id": run_id}
-        if event["type"] == "run.started":
-            event.update(instance_id=INSTANCE, strategy_id=STRATEGY, run_type="BACKTEST")
-        elif event["type"] == "bar.closed":
-            moment = datetime.fromisoformat(event["ts_utc"])
-            last = moment if last is None else max(last, moment)
-        yield event
-    assert last is not None
-    yield {"type": "run.ended", "run_id": run_id, "end_utc": last.isoformat()}
+def specs(shape: Shape) -> list[RunSpec]:
+    """The main run and its four peers (half the bars per symbol, in minutes)."""
 
+    def spec(run_id: str, bars: int, seed: str) -> RunSpec:
+        return RunSpec(
+            run_id,
+            INSTANCE,
+            STRATEGY,
+            "SIM-READ",
+            SYMBOLS,
+            "BACKTEST",
+            seed,
+            events=None,
+            minutes=bars // len(SYMBOLS),
+            trading=BUSY,
+        )
 
-def _catalog_events() -> list[dict[str, Any]]:
     return [
-        {"type": "strategy.registered", "strategy_id": STRATEGY, "name": "Read bench"},
-        {"type": "instance.registered", "instance_id": INSTANCE, "strategy_id": STRATEGY,
-         "symbols_json": list(SYMBOLS), "timeframe": "1m", "account_id": "A"},
-    ]  # fmt: skip
+        spec(MAIN_RUN, shape.bars, "read:main"),
+        *(spec(run, shape.peer_bars, f"read:{run}") for run in PEER_RUNS),
+    ]
 
 
-def _new_event(index: int, wire: dict[str, Any]) -> NewEvent:
-    """The event exactly as the canonical ingest route would append it."""
-    decoded = canonical_item(RawItem(orjson.dumps(wire).decode(), wire), index, "bench")
-    if not isinstance(decoded, NewEvent):
-        raise AssertionError(f"bench event rejected: {decoded.errors}")
-    return decoded
+def _documents(shape: Shape) -> Iterator[dict[str, Any]]:
+    runs = specs(shape)
+    return chain(catalog_events(runs), simulate_runs(runs, seed="read"))
 
 
-async def _append_all(directory: Path, shape: Shape) -> int:
-    log = await open_event_log(f"sqlite+aiosqlite:///{directory / LOG_FILE}")
-    appended = 0
-    try:
-        sources: list[tuple[str, Iterator[dict[str, Any]]]] = [
-            ("catalog", iter(_catalog_events())),
-            (MAIN_RUN, run_events(MAIN_RUN, shape.fills, shape.bars, seed=7)),
-        ]
-        for seed, run_id in enumerate(PEER_RUNS, start=11):
-            sources.append((run_id, run_events(run_id, shape.peer_fills, shape.peer_bars, seed)))
-        for name, wires in sources:
-            started, batch = time.perf_counter(), list[NewEvent]()
-            for wire in wires:
-                batch.append(_new_event(len(batch), wire))
-                if len(batch) == _APPEND_BATCH:
-                    appended += await _append(log, batch)
-                    batch = []
-            appended += await _append(log, batch)
-            seconds = time.perf_counter() - started
-            print(f"  appended {name}: log head {appended:,} ({seconds:.1f}s)", flush=True)
-    finally:
-        await log.close()
-    return appended
+def _fingerprint(shape: Shape) -> str:
+    """A hash of the session's first events: a generator that changed builds anew."""
+    digest = hashlib.blake2b(digest_size=8)
+    for event in islice(map(log_event, _documents(shape)), 5_000):
+        digest.update(event.payload)
+    return digest.hexdigest()
 
 
-async def _append(log: EventLog, batch: list[NewEvent]) -> int:
-    if not batch:
-        return 0
-    receipt = await log.append(batch)
-    if any(result.outcome != Outcome.ACCEPTED for result in receipt.results):
-        raise AssertionError("the log did not accept every bench event")
-    return len(batch)
+def _write_log(path: Path, shape: Shape) -> int:
+    check_canonical(islice(map(log_event, _documents(shape)), 2_000))
+    return create_log(path, map(log_event, _documents(shape)))
 
 
 async def _project_all(directory: Path) -> None:
@@ -177,14 +156,19 @@ async def _project_all(directory: Path) -> None:
                 await asyncio.wait([job], timeout=10)
                 checkpoint = await stores.store.checkpoint(partition)
                 if not job.done() and checkpoint is not None:
-                    print(f"  projecting {partition}: checkpoint at position"
-                          f" {checkpoint.position:,}", flush=True)  # fmt: skip
+                    print(
+                        f"  projecting {partition}: checkpoint at position {checkpoint.position:,}",
+                        flush=True,
+                    )
             report = job.result()
             if report.halted or report.lost_race:
                 raise AssertionError(f"projection of {partition} stopped: {report}")
             seconds = time.perf_counter() - started
-            print(f"  projected {partition}: {report.applied:,} events in {seconds:.1f}s"
-                  " (analytics included)", flush=True)  # fmt: skip
+            print(
+                f"  projected {partition}: {report.applied:,} events in {seconds:.1f}s"
+                " (analytics included)",
+                flush=True,
+            )
     finally:
         await stores.close()
 

@@ -174,10 +174,14 @@ def _trade_cursor_half_way(
     client: httpx.Client, path: str, trades: int
 ) -> tuple[str, tuple[datetime, str]]:
     """The cursor of the trade half way through the run, and its (exit time, trade id)."""
+    page_size = max(TRADES_PAGE, min(1000, trades // 2))
     cursor: str | None = None
     items: Sequence[dict[str, Any]] = []
-    for _ in range(max(1, trades // 2 // 1000)):
-        params: dict[str, str | int] = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
+    for _ in range(max(1, trades // 2 // page_size)):
+        params: dict[str, str | int] = {
+            "limit": page_size,
+            **({"cursor": cursor} if cursor else {}),
+        }
         page = client.get(path, params=params).raise_for_status().json()
         cursor, items = page["next_cursor"], page["items"]
     if cursor is None:

@@ -15,7 +15,18 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DOC = REPO_ROOT / "docs" / "benchmarks.md"
-LIBRARIES = ("fastapi", "uvicorn", "pydantic", "sqlalchemy", "aiosqlite", "orjson", "httptools")
+LIBRARIES = (
+    "fastapi",
+    "uvicorn",
+    "pydantic",
+    "sqlalchemy",
+    "aiosqlite",
+    "asyncpg",
+    "orjson",
+    "httptools",
+    "arq",
+    "redis",
+)
 _DOC_HEAD = """# Benchmarks
 
 Figures measured on the project's machines by the harness in `bench/` (see bench/README.md).

@@ -1,8 +1,11 @@
-"""What one timed pass yields, and how repetitions are summarized (median, min, max)."""
+"""What one timed pass yields, and how repetitions are summarized (median, min, max), and a
+figure of the suite: a measurement beside its same-run baseline, and their ratio."""
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +21,57 @@ class Sample:
         """Events per second over the whole pass."""
         return self.events / self.seconds
 
+    def latency_ms(self, fraction: float) -> float:
+        """A percentile of the pass's call latencies, in milliseconds."""
+        return percentile(self.latencies_s, fraction) * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """One figure over the repetitions: median, min, max."""
+
+    median: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> "Spread":
+        if not values:
+            raise ValueError("no repetitions to summarize")
+        return cls(statistics.median(values), min(values), max(values))
+
+    def text(self, decimals: int = 0) -> str:
+        return f"{self.median:,.{decimals}f} [{self.low:,.{decimals}f} - {self.high:,.{decimals}f}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One row of the suite: what was measured, the baseline measured beside it in the same
+    run, and the ratio of their medians (for a rate, higher is better; for a latency or a
+    memory size, lower is)."""
+
+    name: str
+    unit: str
+    value: Spread
+    baseline_name: str
+    baseline: Spread
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.value.median / self.baseline.median if self.baseline.median else math.inf
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "unit": self.unit, "value": _spread(self.value),
+            "baseline": {"name": self.baseline_name, **_spread(self.baseline)},
+            "ratio": self.ratio, "note": self.note,
+        }  # fmt: skip
+
+
+def _spread(spread: Spread) -> dict[str, float]:
+    return {"median": spread.median, "min": spread.low, "max": spread.high}
+
 
 @dataclass(frozen=True, slots=True)
 class Summary:
@@ -30,6 +84,10 @@ class Summary:
     p99_ms: float
     repetitions: int
     events_per_repetition: int
+
+    @property
+    def spread(self) -> Spread:
+        return Spread(self.median, self.low, self.high)
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:

@@ -1,7 +1,8 @@
 """The ingest ASGI application: `ingest_api.app:app`, or `create_app(settings)` to build one.
 
-The lifespan opens the event log (tables created if missing) and the file imports that run
-in the background (ingest_api/imports), and closes them after the last request: running
+The lifespan opens the event log (tables created if missing, the credentials' among them),
+the authenticator every route asks (schema/security) and the file imports that run in the
+background (ingest_api/imports), and closes them after the last request: running
 imports are cancelled (recorded interrupted), then what is still queued is committed. The
 clock and the `after_append` hook (where the projector's doorbell plugs in) are seams for the
 composition root and for tests.
@@ -19,8 +20,13 @@ from ingest_api.imports.service import ImportService
 from ingest_api.log_store import open_event_log
 from ingest_api.openapi import install_openapi
 from ingest_api.routes import ROUTERS
+from ingest_api.routes.imports import UPLOAD
 from ingest_api.settings import IngestSettings
 from ingest_api.submission import AfterAppend, no_hook
+from schema.logs import configure_logging_from_environment
+from schema.security.body_limits import BodySizeLimit
+from schema.security.cors import install_cors
+from schema.security.http import authentication
 from schema.storage import is_sqlite
 
 
@@ -31,16 +37,20 @@ def create_app(
     after_append: AfterAppend | None = None,
     docs_url: str = "/docs",
     openapi_url: str = "/openapi.json",
+    configure_logs: bool = False,
 ) -> FastAPI:
     """An ingest app over the log store `settings` name (from the environment by default).
 
     Without an `after_append` hook, appends ring the projector workers' arq doorbell when
-    `settings.redis_url` is set (the Procfile deployment), and nothing otherwise.
+    `settings.redis_url` is set (the Procfile deployment), and nothing otherwise. With
+    `configure_logs` (the app is the process) the lifespan sets up logging first.
     """
     settings = settings or load_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if configure_logs:
+            configure_logging_from_environment()
         url = settings.resolved_log_url()
         if settings.log_url is None:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -59,11 +69,12 @@ def create_app(
             app.state.after_append = ring_after_append(doorbell)
         imports: ImportService | None = None
         try:
-            imports = await ImportService.open(
-                settings, log, after_append=app.state.after_append, clock=clock
-            )
-            app.state.imports = imports
-            yield
+            async with authentication(app, settings, clock=clock):
+                imports = await ImportService.open(
+                    settings, log, after_append=app.state.after_append, clock=clock
+                )
+                app.state.imports = imports
+                yield
         finally:
             if imports is not None:  # first: it cancels running imports, which record that
                 await imports.close()
@@ -86,7 +97,12 @@ def create_app(
         app.include_router(router)
     install_error_handlers(app, retry_after_seconds=settings.retry_after_seconds)
     install_openapi(app)
+    # A backstop: the routes reading events hold bodies to these limits themselves, while a
+    # JSON body FastAPI reads (key management) would otherwise be read whole, unauthenticated.
+    uploads = {UPLOAD: settings.max_upload_bytes}
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, paths=uploads)
+    install_cors(app, settings.cors_origins)  # outermost: refusals carry CORS headers too
     return app
 
 
-app = create_app()
+app = create_app(configure_logs=True)

@@ -3,7 +3,8 @@
 Per-item problems are not exceptions: they become quarantined rejections reported item by item
 (see `ingest_api.submission`). The exceptions here refuse a request as a whole; every one of
 them, the log store's errors and the framework's own (unknown route, wrong method) is answered
-as `{"error": {"code", "message"}}` with the status from `STATUS`. A store failure's detail is
+as `{"error": {"code", "message"}}` with the status from `STATUS` (security refusals, from
+schema/security, included: 401 with its challenge, 403). A store failure's detail is
 logged, not sent. Anything else is a bug: it is logged and answered 500 with no detail, never
 a stack trace.
 """
@@ -18,6 +19,15 @@ from starlette.exceptions import HTTPException
 
 from ingest_api.log_store import LogStoreError, Overloaded, StoreUnavailable
 from ingest_api.responses import ErrorBody, ErrorDetail, json_response
+from schema.security.errors import (
+    CredentialsUnavailable,
+    Forbidden,
+    SecurityError,
+    Unauthenticated,
+    UsernameTaken,
+    WeakPassword,
+)
+from schema.security.rate_limits import RateLimited
 
 logger = structlog.get_logger(__name__)
 
@@ -61,6 +71,13 @@ STATUS: dict[type[Exception], tuple[HTTPStatus, str]] = {
     Overloaded: (HTTPStatus.SERVICE_UNAVAILABLE, "overloaded"),
     StoreUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "store_unavailable"),
     LogStoreError: (HTTPStatus.SERVICE_UNAVAILABLE, "store_unavailable"),
+    Unauthenticated: (HTTPStatus.UNAUTHORIZED, Unauthenticated.code),
+    Forbidden: (HTTPStatus.FORBIDDEN, Forbidden.code),
+    RateLimited: (HTTPStatus.TOO_MANY_REQUESTS, RateLimited.code),  # with its Retry-After
+    UsernameTaken: (HTTPStatus.CONFLICT, UsernameTaken.code),
+    WeakPassword: (HTTPStatus.UNPROCESSABLE_ENTITY, WeakPassword.code),
+    CredentialsUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, CredentialsUnavailable.code),
+    SecurityError: (HTTPStatus.FORBIDDEN, SecurityError.code),
 }
 
 
@@ -86,11 +103,15 @@ def install_error_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
 
     async def known(_request: Request, exc: Exception) -> Response:
         status, code = status_of(exc)
-        headers = retry_after if status == HTTPStatus.SERVICE_UNAVAILABLE else None
+        headers: Mapping[str, str] | None = None
+        if status == HTTPStatus.SERVICE_UNAVAILABLE:
+            headers = retry_after
+        elif isinstance(exc, SecurityError):
+            headers = exc.headers  # a 401's WWW-Authenticate challenge
         message = str(exc)
         if isinstance(exc, Overloaded):
             logger.info("ingest overloaded", error=message)
-        elif isinstance(exc, LogStoreError):
+        elif isinstance(exc, LogStoreError | CredentialsUnavailable):
             # The driver's text may quote SQL and other clients' rows: logged, never sent.
             logger.warning("log store unavailable", error=message)
             message = "the event log is unavailable; retry later"

@@ -69,8 +69,9 @@ def reject(
 def _decode(
     raw: RawItem, index: int, source: str, *, prepare: Prepare | None, event_id: str | None = None
 ) -> Decoded:
-    if raw.error is not None:
-        return reject(raw, index, source, [FieldError("", raw.error)], {})
+    if raw.error is not None:  # not JSON, or over the item limits (then its fields are read)
+        context = raw.value if isinstance(raw.value, dict) else {}
+        return reject(raw, index, source, [FieldError("", raw.error)], context)
     if not isinstance(raw.value, dict):
         kind = type(raw.value).__name__ if raw.value is not None else "null"
         return reject(

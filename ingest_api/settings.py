@@ -18,6 +18,12 @@ class IngestSettings(StoreSettings):
     max_body_bytes: int = Field(16 * MIB, gt=0, description="Request body as sent (compressed).")
     max_decompressed_bytes: int = Field(64 * MIB, gt=0, description="Body after gzip/deflate.")
     max_batch_items: int = Field(10_000, gt=0, description="Items in one request.")
+    max_item_bytes: int = Field(
+        MIB, gt=0, description="One item's JSON text; a longer item is quarantined, cut short."
+    )
+    max_item_depth: int = Field(
+        32, gt=0, description="Nesting of arrays and objects in one item (the item is level 1)."
+    )
     max_upload_bytes: int = Field(
         1024 * MIB, gt=0, description="Body of a file upload (POST /api/ingest/upload), as sent."
     )

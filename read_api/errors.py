@@ -3,7 +3,8 @@
 Every refusal is answered as `{"error": {"code", "message"}}` with the status from `STATUS`:
 a store that cannot be reached is 503 with Retry-After (the client may try again), an unknown
 id 404, a malformed query or body 422, a body that is not even text 400 (FastAPI's own
-refusal), a `min_position` not reached in time 409 (with the position reached). Driver
+refusal), a `min_position` not reached in time 409 (with the position reached), no valid
+credential 401 and too little scope 403 (schema/security). Driver
 errors are translated to `StoreUnavailable` where the stores are read. Anything else is a
 bug: logged, and answered 500 with no detail.
 """
@@ -19,6 +20,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from schema.security.errors import (
+    CredentialsUnavailable,
+    Forbidden,
+    SecurityError,
+    Unauthenticated,
+    UsernameTaken,
+    WeakPassword,
+)
+from schema.security.rate_limits import RateLimited
+
 logger = structlog.get_logger(__name__)
 
 RETRY_AFTER_SECONDS = 1
@@ -31,13 +42,17 @@ class ReadApiError(Exception):
 
 
 class StoreUnavailable(ReadApiError):
-    """The log store or the projection store could not be read (down, or not created yet)."""
+    """The log store or the projection store could not be read (down, or not created yet).
+
+    `detail` (the driver's text, which may quote SQL, or a file's path) is logged, never sent.
+    """
 
     code = "store_unavailable"
 
     def __init__(self, store: str, detail: str) -> None:
-        super().__init__(f"the {store} store cannot be read: {detail}")
+        super().__init__(f"the {store} store cannot be read; retry later")
         self.store = store
+        self.detail = detail
 
 
 class NotFound(ReadApiError):
@@ -66,12 +81,19 @@ class NotYetProjected(ReadApiError):
         self.reached = reached
 
 
-STATUS: dict[type[ReadApiError], HTTPStatus] = {
+STATUS: dict[type[ReadApiError | SecurityError], HTTPStatus] = {
     StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
     NotFound: HTTPStatus.NOT_FOUND,
     NotYetProjected: HTTPStatus.CONFLICT,
     InvalidParameter: HTTPStatus.UNPROCESSABLE_ENTITY,
     ReadApiError: HTTPStatus.BAD_REQUEST,
+    Unauthenticated: HTTPStatus.UNAUTHORIZED,
+    Forbidden: HTTPStatus.FORBIDDEN,
+    RateLimited: HTTPStatus.TOO_MANY_REQUESTS,  # with its Retry-After
+    UsernameTaken: HTTPStatus.CONFLICT,
+    WeakPassword: HTTPStatus.UNPROCESSABLE_ENTITY,
+    CredentialsUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+    SecurityError: HTTPStatus.FORBIDDEN,
 }
 
 
@@ -90,13 +112,14 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-# For routes that take a body: FastAPI answers one it cannot decode as text before they run.
+# For routes that take a body: refusals before they run (FastAPI, schema/security/body_limits).
 UNREADABLE_BODY: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "The body cannot be read as JSON text."},
+    413: {"model": ErrorBody, "description": "The body is over the size limit."},
 }
 
 
-def status_of(exc: ReadApiError) -> HTTPStatus:
+def status_of(exc: ReadApiError | SecurityError) -> HTTPStatus:
     """The HTTP status of an error (the most specific class wins)."""
     for cls in type(exc).__mro__:
         if cls in STATUS:
@@ -121,8 +144,12 @@ def install_error_handlers(app: FastAPI) -> None:
     """Answer every known error with its status and the error body."""
 
     async def known(_request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ReadApiError)
+        assert isinstance(exc, ReadApiError | SecurityError)
         status = status_of(exc)
+        if isinstance(exc, SecurityError):
+            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            headers = retry if status == HTTPStatus.SERVICE_UNAVAILABLE else exc.headers
+            return error_response(status, exc.code, str(exc), headers)
         if isinstance(exc, NotYetProjected):
             # The header every answer carries; the wait may be retried right away.
             reached = {"X-Projection-Position": str(exc.reached)}
@@ -130,7 +157,8 @@ def install_error_handlers(app: FastAPI) -> None:
                 status, exc.code, str(exc), reached, position=exc.reached, min_position=exc.wanted
             )
         if status == HTTPStatus.SERVICE_UNAVAILABLE:
-            logger.warning("a store could not be read", error=str(exc))
+            detail = exc.detail if isinstance(exc, StoreUnavailable) else None
+            logger.warning("a store could not be read", error=str(exc), detail=detail)
             return error_response(
                 status, exc.code, str(exc), {"Retry-After": str(RETRY_AFTER_SECONDS)}
             )
@@ -154,6 +182,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error")
 
     app.add_exception_handler(ReadApiError, known)
+    app.add_exception_handler(SecurityError, known)
     app.add_exception_handler(HTTPException, framework)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(Exception, unexpected)

@@ -2,11 +2,13 @@
 
 Extends the shared store settings with where the doorbell's counters are: the Redis hash the
 ingest processes and arq workers count into. Without a Redis URL (the embedded default, whose
-counters are handed to `create_app` directly) the counters read as zeros.
+counters are handed to `create_app` directly) the counters read as zeros. Also how large a
+request body may be (schema/security/body_limits.py).
 """
 
 from pydantic import Field
 
+from schema.security.body_limits import JSON_BODY_BYTES
 from schema.settings import StoreSettings
 
 
@@ -14,6 +16,9 @@ class ReadSettings(StoreSettings):
     """What one read process serves from, and how long it waits for Redis."""
 
     redis_url: str | None = Field(None, description="Redis holding the doorbell counters.")
+    max_read_body_bytes: int = Field(
+        JSON_BODY_BYTES, gt=0, description="A request body (the compare routes'), as sent."
+    )
     stale_after_seconds: float = Field(
         300.0, gt=0, description="A live RUNNING run silent this long is listed as stale."
     )

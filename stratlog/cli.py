@@ -3,11 +3,11 @@
 Options fall back to `STRATLOG_*` environment variables, and every other store setting
 (`STRATLOG_LOG_URL`, `STRATLOG_SQLITE_SYNCHRONOUS`, ...) is read by the process settings
 themselves, so the command and the Procfile processes are configured the same way. Logging
-is configured here and nowhere else.
+is configured here (schema/logs.py), or by the Procfile's app modules when they are the
+process.
 """
 
 import asyncio
-import logging
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -18,12 +18,17 @@ import typer
 
 from ingest_api.settings import IngestSettings
 from projector.settings import ProjectorSettings
+from schema.logs import configure_logging
+from schema.security.errors import SecretUnavailable
 from stratlog import embedded
 from stratlog.demo import DemoError, run_demo
+from stratlog.first_start import admin_key_path, first_start_admin_key, is_loopback
 from stratlog.import_command import import_files
+from stratlog.keys_command import keys
 from stratlog.maintenance import resume_partition
 from stratlog.rebuild_command import rebuild_projections
 from stratlog.replay_command import replay
+from stratlog.users_command import users
 from stratlog.verify_command import verify_projections
 
 
@@ -78,10 +83,21 @@ def serve(
             help="Least severe level logged.",
         ),
     ] = LogLevel.INFO,
+    insecure_local: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-local",
+            help="No authentication, for a quick try on this machine: every request may do "
+            "everything. Refused unless --host is a loopback address.",
+        ),
+    ] = False,
 ) -> None:
     """Run the embedded default: ingest, read API and projector on one port, SQLite files."""
     configure_logging(log_level.value)
     settings = IngestSettings(data_dir=data_dir)
+    if insecure_local:
+        settings.auth_enabled = False
+    secure_the_start(settings, host=host, port=port)
     structlog.get_logger("stratlog").info(
         "serve",
         data_dir=str(data_dir.resolve()),
@@ -101,10 +117,46 @@ def serve(
         raise typer.Exit(1) from exc
 
 
+def secure_the_start(settings: IngestSettings, *, host: str, port: int) -> None:
+    """Refuse to serve without authentication beyond loopback; on a first start with it,
+    create the admin key and show it once (stratlog/first_start.py)."""
+    logger = structlog.get_logger("stratlog")
+    if not settings.auth_enabled:
+        if not is_loopback(host):
+            typer.echo(
+                f"serve: authentication is off (--insecure-local or STRATLOG_AUTH_ENABLED) "
+                f"and --host {host} is not a loopback address: refusing to serve",
+                err=True,
+            )
+            raise typer.Exit(2)
+        logger.warning(
+            "AUTHENTICATION IS OFF: every request may read, ingest and administer; "
+            "for a local try only",
+            host=host,
+        )
+        return
+    try:
+        created = asyncio.run(first_start_admin_key(settings))
+    except SecretUnavailable as exc:
+        typer.echo(f"serve: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if created is not None:
+        path = admin_key_path(settings)
+        typer.echo(
+            f"\nFirst start: created an admin API key ({created.record.key_id}) and wrote it "
+            f"to {path} (mode 0600).\nIt is shown only this once:\n\n    {created.key}\n\n"
+            f'Send it as a header:  curl -H "X-API-Key: $(cat {path})" '
+            f"http://{host}:{port}/api/v1/runs\n"
+            "Create narrower keys with `stratlog keys create --scope ingest|read`.\n"
+        )
+
+
 app.command()(replay)
 app.command("import")(import_files)
 app.command("rebuild")(rebuild_projections)
 app.command("verify")(verify_projections)
+app.add_typer(keys, name="keys")
+app.add_typer(users, name="users")
 
 projector_commands = typer.Typer(help="Projector maintenance.", no_args_is_help=True)
 app.add_typer(projector_commands, name="projector")
@@ -125,40 +177,6 @@ def resume(
     else:
         typer.echo(f"{partition}: not halted, nothing to do", err=True)
         raise typer.Exit(1)
-
-
-def configure_logging(level: str) -> None:
-    """One line per record on stderr, for structlog and stdlib loggers (uvicorn) alike."""
-    shared: list[structlog.typing.Processor] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_logger_name,
-        structlog.stdlib.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-    ]
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
-    )
-    formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
-        processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            # Plain tracebacks: rich's (the default once rich is installed) prints every
-            # frame's locals, thousands of lines rendered on the event loop, settings included.
-            structlog.dev.ConsoleRenderer(
-                colors=False, exception_formatter=structlog.dev.plain_traceback
-            ),
-        ],
-    )
-    handler = logging.StreamHandler()
-    handler.setFormatter(formatter)
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    # httpx logs every request at INFO; the demo's own summary says what matters.
-    logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
 
 
 def main() -> None:

@@ -5,8 +5,11 @@ as the exporter sent it (the run id `POST /api/runs/start` assigns is stamped on
 calls, as the NuGet client does), then posted a second time, as a retrying client
 would: the second pass must append nothing and report every event as a duplicate. Event
 types are read back from the log by position, because the responses carry positions only.
-Then it waits (bounded) for the in-process projector and shows, through the read API, the
-trades and headline metrics it reconstructed for each run.
+Then a generated session (stratlog.simulation: several runs trading brackets at once, some
+fills arriving before their orders) goes to the canonical endpoint in batches. Then it
+waits (bounded) for the in-process projector and shows, through the read API, the trades
+and headline metrics it reconstructed for each run. It authenticates as any client must,
+with the admin key the first start wrote.
 """
 
 import asyncio
@@ -19,12 +22,19 @@ import httpx
 
 from ingest_api.log_store import EventLog, open_event_log
 from ingest_api.settings import IngestSettings
+from schema.security.http import API_KEY_HEADER
 from schema.storage import is_sqlite
+from stratlog.credential_store import opened_credentials
 from stratlog.embedded import log_store_for_display
+from stratlog.first_start import admin_key_path
 from stratlog.samples import SESSION_NAMES, RecordedCall, load_session
+from stratlog.simulation import generate_sessions
 
 Echo = Callable[[str], None]
 PROJECTION_WAIT_S = 15.0
+SIMULATION_SEED, SIMULATION_RUNS, SIMULATION_EVENTS_PER_RUN = 7, 3, 400
+SIMULATION_BATCH = 200
+TRADES_SHOWN = 5  # per run: a generated run closes dozens
 
 
 class DemoError(RuntimeError):
@@ -58,13 +68,15 @@ async def run_demo(base_url: str, *, settings: IngestSettings, echo: Echo) -> No
     echo(f"\nstratlog demo: replaying recorded exporter sessions to {base_url}")
     log = await _open_log(settings)
     try:
-        async with httpx.AsyncClient(base_url=base_url, timeout=30.0) as client:
+        headers = await _credential(settings)
+        async with httpx.AsyncClient(base_url=base_url, timeout=30.0, headers=headers) as client:
             for name in SESSION_NAMES:
                 calls = load_session(name)
                 first, run_id = await _post_session(client, calls)
                 again, _ = await _post_session(client, calls)
                 types = await _types_at(log, first.accepted)
                 echo(_describe(name, len(calls), run_id, first, again, types))
+            echo(await _post_simulation(client))
             head = await log.head()
             await _show_projections(client, echo)
     finally:
@@ -97,12 +109,14 @@ async def _show_projections(client: httpx.AsyncClient, echo: Echo) -> None:
             f"  run {run}: {figures['trades']} closed trade(s), net PnL {figures['net_pnl']:.2f}"
             f" after {figures['fees']:.2f} fees, win rate {_percent(figures['win_rate'])}"
         )
-        for trade in trades:
+        for trade in trades[:TRADES_SHOWN]:
             echo(
                 f"    {trade['side']:<5} {trade['quantity']:g} {trade['symbol']}"
                 f" {trade['entry_price']:.2f} -> {trade['exit_price']:.2f}"
                 f"  net {trade['pnl_net']:.2f}  ({trade['duration_seconds']:.0f} s)"
             )
+        if len(trades) > TRADES_SHOWN:
+            echo(f"    ... and {len(trades) - TRADES_SHOWN} more")
     echo("  GET /api/runs/{run_id}/trades, /api/v1/runs/{run_id}/metrics, /api/status")
 
 
@@ -134,6 +148,48 @@ async def _post_session(
         if call.assigns_run_id:
             assigned = str(answer["run_id"])
     return tally, assigned
+
+
+async def _post_simulation(client: httpx.AsyncClient) -> str:
+    """Post a generated session to `POST /api/v1/events` in batches; what landed."""
+    tally = Tally()
+    batch: list[dict[str, Any]] = []
+    events = generate_sessions(SIMULATION_SEED, SIMULATION_RUNS, SIMULATION_EVENTS_PER_RUN)
+    for event in events:
+        batch.append(event)
+        if len(batch) == SIMULATION_BATCH:
+            tally.add(await _post_batch(client, batch))
+            batch = []
+    if batch:
+        tally.add(await _post_batch(client, batch))
+    lines = [
+        f"\ngenerated session (stratlog.simulation: seed {SIMULATION_SEED}, {SIMULATION_RUNS} "
+        f"runs of ~{SIMULATION_EVENTS_PER_RUN} events) to POST /api/v1/events",
+        f"  accepted    {len(tally.accepted)} events, quarantined {len(tally.quarantined)}",
+        *(f"    {line}" for line in tally.quarantined[:TRADES_SHOWN]),
+    ]
+    return "\n".join(lines)
+
+
+async def _post_batch(client: httpx.AsyncClient, batch: list[dict[str, Any]]) -> Mapping[str, Any]:
+    response = await client.post("/api/v1/events", json=batch)
+    if response.status_code != 200:
+        raise DemoError(f"POST /api/v1/events -> {response.status_code}: {response.text}")
+    answer: Mapping[str, Any] = response.json()
+    return answer
+
+
+async def _credential(settings: IngestSettings) -> dict[str, str]:
+    """The first start's admin key (`<data-dir>/admin.key`); if it was removed, a new one
+    named "demo" (the demo both ingests and reads). None is needed with auth off."""
+    if not settings.auth_enabled:
+        return {}
+    path = admin_key_path(settings)
+    if path.is_file():
+        return {API_KEY_HEADER: path.read_text(encoding="ascii").strip()}
+    async with opened_credentials(settings) as store:
+        created = await store.create_key("admin", "demo", created_by="serve --demo")
+    return {API_KEY_HEADER: created.key}
 
 
 async def _open_log(settings: IngestSettings) -> EventLog:

@@ -1,7 +1,7 @@
 """The embedded default: one process, one port, SQLite files in the data directory (DESIGN §2).
 
-`build_app` is the one place that decides what the embedded process serves: the ingest and
-read apps behind one port (stratlog.composition), and the in-process projector that ingest
+`build_app` is the one place that decides what the embedded process serves: the ingest, admin
+and read apps behind one port (stratlog.composition), and the in-process projector that ingest
 rings after every append, in place of the Procfile's Redis doorbell and arq workers. `serve`
 runs it under uvicorn and, once the port accepts connections, hands the server's address to
 an optional start hook (the `--demo` walkthrough), then keeps serving until stopped.
@@ -25,7 +25,8 @@ from projector.settings import ProjectorSettings
 from read_api.app import create_app as create_read_app
 from read_api.settings import ReadSettings
 from schema.settings import StoreSettings
-from stratlog.composition import TwoApps
+from stratlog.admin.app import create_admin_app
+from stratlog.composition import OnePort
 
 StartHook = Callable[[str], Coroutine[Any, Any, None]]
 
@@ -40,7 +41,7 @@ class StartupFailed(RuntimeError):
         self.code = code
 
 
-def build_app(settings: IngestSettings) -> TwoApps:
+def build_app(settings: IngestSettings) -> OnePort:
     """The ASGI app of the embedded process (its lifespan creates the data directory)."""
     stores = {name: getattr(settings, name) for name in StoreSettings.model_fields}
     running: list[InProcessProjector] = []  # set while the lifespan runs
@@ -74,8 +75,11 @@ def build_app(settings: IngestSettings) -> TwoApps:
         docs_url="/docs/ingest",
         openapi_url="/openapi/ingest.json",
     )
+    admin = create_admin_app(
+        ProjectorSettings(**stores), docs_url="/docs/admin", openapi_url="/openapi/admin.json"
+    )
     read = create_read_app(ReadSettings(**stores), doorbell_counters=doorbell_counters)
-    return TwoApps(ingest, read, projector_running)
+    return OnePort([ingest, admin], read, projector_running)
 
 
 async def serve(

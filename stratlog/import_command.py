@@ -31,6 +31,7 @@ from ingest_api.imports.model import ImportRecord, ImportStatus, ProgressUnit, V
 from ingest_api.imports.report import ImportReport
 from ingest_api.log_store import LogStoreError
 from ingest_api.settings import IngestSettings
+from schema.logs import configure_logging
 
 USAGE_ERROR, FAILED, INTERRUPTED = 2, 1, 130
 MIB = 1024 * 1024
@@ -72,8 +73,6 @@ def import_files(
     ] = False,
 ) -> None:
     """Import exporter .sqlite exports or NDJSON(.gz) event files into the log."""
-    from stratlog.cli import configure_logging  # here: cli imports this module
-
     configure_logging("warning")  # the reports say what happened; warnings still show
     if not files and watch is None:
         typer.echo("import: give FILE... or --watch DIR", err=True)

@@ -128,7 +128,8 @@ def _opened(path: Path, compressed: bool) -> BinaryIO | gzip.GzipFile:
 def _split(lines: list[bytes]) -> list[RawItem]:
     if not lines:
         return []
-    return split_items(b"".join(lines), _MEDIA_TYPE, len(lines))
+    # No per-item limits beyond MAX_LINE_BYTES: a file holds what an earlier log accepted.
+    return split_items(b"".join(lines), _MEDIA_TYPE, len(lines), None)
 
 
 def _item(raw: RawItem, index: int, source: str) -> SourceItem:

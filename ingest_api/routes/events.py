@@ -5,16 +5,17 @@ array, a single object, or NDJSON, optionally gzip- or deflate-compressed. Unkno
 refused: this is the strict contract, the compat routes are the lenient one.
 """
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from ingest_api.body import read_body, split_items
 from ingest_api.dependencies import LimitsDep, SubmitterDep
 from ingest_api.items import canonical_item
-from ingest_api.openapi import DocumentedRoute, canonical_body
+from ingest_api.openapi import canonical_body
 from ingest_api.responses import BatchResponse, documented, json_response
+from ingest_api.routes.guarded import guarded_router
 from ingest_api.submission import batch_report
 
-router = APIRouter(tags=["events"], route_class=DocumentedRoute)
+router = guarded_router("events", "ingest")
 
 SOURCE = "/api/v1/events"
 
@@ -30,7 +31,8 @@ _RESPONSES = documented(
 async def post_events(request: Request, limits: LimitsDep, submitter: SubmitterDep) -> Response:
     """Append canonical events: a JSON array, one object or NDJSON, optionally gzip."""
     body = await read_body(request, limits)
-    raw_items = split_items(body, request.headers.get("content-type"), limits.max_items)
+    content_type = request.headers.get("content-type")
+    raw_items = split_items(body, content_type, limits.max_items, limits.item)
     decoded = [canonical_item(raw, index, SOURCE) for index, raw in enumerate(raw_items)]
     report, status = batch_report(await submitter.submit(decoded))
     return json_response(report, status_code=status)

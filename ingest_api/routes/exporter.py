@@ -9,26 +9,20 @@ and `POST /api/ingest/stream` answer with a batch report. The path decides the e
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
-from ingest_api.body import (
-    RawItem,
-    check_item_count,
-    json_text,
-    parse_value,
-    read_body,
-    split_items,
-)
+from ingest_api.body import check_item_count, item_of, parse_value, read_body, split_items
 from ingest_api.compat import BATCH_KINDS, EVENT_KINDS, STREAM_SECTIONS, ItemKind
 from ingest_api.dependencies import LimitsDep, SubmitterDep
 from ingest_api.errors import MalformedBody
 from ingest_api.items import Decoded, compat_item, reject
 from ingest_api.log_store import FieldError
-from ingest_api.openapi import DocumentedRoute, compat_item_name, json_body, ref, stream_body
+from ingest_api.openapi import compat_item_name, json_body, ref, stream_body
 from ingest_api.responses import BatchResponse, ItemResult, documented, json_response
+from ingest_api.routes.guarded import guarded_router
 from ingest_api.submission import batch_report, single_status
 
-router = APIRouter(tags=["exporter compat"], route_class=DocumentedRoute)
+router = guarded_router("exporter compat", "ingest")
 
 Endpoint = Callable[[Request, LimitsDep, SubmitterDep], Awaitable[Response]]
 
@@ -60,7 +54,7 @@ def _single_event_route(kind: ItemKind) -> Endpoint:
 
     async def post_event(request: Request, limits: LimitsDep, submitter: SubmitterDep) -> Response:
         body = await read_body(request, limits)
-        raw = RawItem(json_text(value := parse_value(body)), value)
+        raw = item_of(parse_value(body), limits.item)
         [item] = await submitter.submit([compat_item(raw, 0, source, kind)])
         return json_response(item, status_code=single_status(item))
 
@@ -81,7 +75,8 @@ def _batch_route(name: str, kind: ItemKind) -> Endpoint:
 
     async def post_batch(request: Request, limits: LimitsDep, submitter: SubmitterDep) -> Response:
         body = await read_body(request, limits)
-        raw_items = split_items(body, request.headers.get("content-type"), limits.max_items)
+        content_type = request.headers.get("content-type")
+        raw_items = split_items(body, content_type, limits.max_items, limits.item)
         decoded = [compat_item(raw, i, source, kind) for i, raw in enumerate(raw_items)]
         report, status = batch_report(await submitter.submit(decoded))
         return json_response(report, status_code=status)
@@ -118,7 +113,7 @@ async def post_stream(request: Request, limits: LimitsDep, submitter: SubmitterD
     for key, section in sections:
         kind = STREAM_SECTIONS.get(key)
         for item in section if isinstance(section, list) else [section]:
-            raw = RawItem(json_text(item), item)
+            raw = item_of(item, limits.item)
             if kind is None:
                 error = FieldError(key, "unknown section; expected orders, executions or bars")
                 decoded.append(reject(raw, len(decoded), STREAM_SOURCE, [error], {}))

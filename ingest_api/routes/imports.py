@@ -11,17 +11,17 @@ import uuid
 from http import HTTPStatus
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from starlette.exceptions import HTTPException
 
 from ingest_api.dependencies import SettingsDep
 from ingest_api.imports.report import ImportList, ImportReport
 from ingest_api.imports.service import ImportService
 from ingest_api.imports.upload import FIELD
-from ingest_api.openapi import DocumentedRoute
 from ingest_api.responses import ErrorBody, json_response
+from ingest_api.routes.guarded import guarded_router
 
-router = APIRouter(tags=["imports"], route_class=DocumentedRoute)
+router = guarded_router("imports", "admin")
 
 UPLOAD = "/api/ingest/upload"
 IMPORT = "/api/ingest/imports/{import_id}"

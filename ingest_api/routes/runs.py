@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import Header, Request, Response
 
-from ingest_api.body import RawItem, json_text, parse_value, read_body
+from ingest_api.body import item_of, parse_value, read_body
 from ingest_api.compat import ItemKind
 from ingest_api.dependencies import ClockDep, LimitsDep, LogDep, SubmitterDep
 from ingest_api.errors import IdempotencyKeyReused
 from ingest_api.items import Decoded, compat_item
 from ingest_api.log_store import EventLog, NewEvent
-from ingest_api.openapi import DocumentedRoute, compat_item_name, json_body, ref
+from ingest_api.openapi import compat_item_name, json_body, ref
 from ingest_api.responses import (
     ItemResult,
     ItemStatus,
@@ -29,12 +29,13 @@ from ingest_api.responses import (
     documented,
     json_response,
 )
+from ingest_api.routes.guarded import guarded_router
 from ingest_api.submission import Submitter, single_status
 from schema.codec import decode_stored
 from schema.events import RunEnded, RunStarted
 from schema.ids import stable_uuid
 
-router = APIRouter(tags=["runs"], route_class=DocumentedRoute)
+router = guarded_router("runs", "ingest")
 
 START_SOURCE = "/api/runs/start"
 STOP_SOURCE = "/api/runs/{run_id}/stop"
@@ -80,7 +81,7 @@ async def start_run(
     if isinstance(value, dict) and "run_id" in value:  # the server names runs: keep the client's
         value = {**value, "client_run_id": value.pop("run_id")}
     decoded = compat_item(
-        RawItem(json_text(value), value),
+        item_of(value, limits.item),
         0,
         START_SOURCE,
         ItemKind.RUNS_START,
@@ -123,7 +124,7 @@ async def stop_run(
     value = parse_value(body) if body.strip() else None
     value = {} if value is None else value
     decoded = compat_item(
-        RawItem(json_text(value), value),
+        item_of(value, limits.item),
         0,
         STOP_SOURCE,
         ItemKind.RUNS_STOP,

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from read_api.routes import (
+    auth,
     bars,
     catalog,
     compare,
@@ -24,4 +25,5 @@ ROUTERS: list[APIRouter] = [
     log_events.router,
     compare.router,
     stream.router,
+    auth.router,
 ]

@@ -2,6 +2,7 @@
 
 Every read router uses `DocumentedRoute`: the OpenAPI summary is the docstring's first line,
 so the one-line docstring each route must have is also what the API documentation shows.
+Every router is guarded: its routes need the `read` scope and document 401 and 403.
 
 `install_openapi` keeps the generated document valid OpenAPI 3.1. FastAPI (0.165) describes
 a Server-Sent Events response with `itemSchema`, a keyword of OpenAPI 3.2, inside a document
@@ -14,10 +15,17 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from read_api.consistency import NOT_YET_PROJECTED, Source, reflecting
+from read_api.errors import ErrorBody
+from schema.security.http import UNAUTHORIZED, require
+
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {**answer, "model": ErrorBody} for status, answer in UNAUTHORIZED.items()
+}
+"""401 and 403, which every read route can answer (each needs the `read` scope)."""
 
 _NOT_IN_OPENAPI_31 = "itemSchema"
 
@@ -47,11 +55,24 @@ def install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def reflecting_router(tag: str, source: Source) -> APIRouter:
-    """A router of documented routes whose answers reflect `source`, with `min_position`."""
+def guarded_router(tag: str) -> APIRouter:
+    """A router of documented routes open to callers holding the `read` scope."""
     return APIRouter(
         tags=[tag],
         route_class=DocumentedRoute,
-        dependencies=[reflecting(source)],
-        responses=NOT_YET_PROJECTED,
+        dependencies=[Depends(require("read"))],
+        responses=REFUSALS,
+    )
+
+
+def reflecting_router(tag: str, source: Source) -> APIRouter:
+    """A guarded router whose answers reflect `source`, with `min_position`.
+
+    The caller is checked first: a refused request never waits for the projections.
+    """
+    return APIRouter(
+        tags=[tag],
+        route_class=DocumentedRoute,
+        dependencies=[Depends(require("read")), reflecting(source)],
+        responses={**REFUSALS, **NOT_YET_PROJECTED},
     )

@@ -2,15 +2,15 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from read_api.dependencies import ClockDep, DoorbellDep, StoresDep
 from read_api.errors import ErrorBody
 from read_api.metrics import CONTENT_TYPE, render
-from read_api.routes.documented import DocumentedRoute
+from read_api.routes.documented import guarded_router
 from read_api.status import ProjectionStatus, gather_status
 
-router = APIRouter(tags=["status"], route_class=DocumentedRoute)
+router = guarded_router("status")
 
 _UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorBody, "description": "A store cannot be read."}

@@ -26,8 +26,12 @@ from read_api.dependencies import SettingsDep, StoresDep
 from read_api.errors import RETRY_AFTER_SECONDS, ErrorBody, ErrorDetail, StoreUnavailable
 from read_api.routes.documented import DocumentedRoute
 from read_api.stream_feeds import RunFeed, RunsFeed
+from schema.security.http import UNAUTHORIZED, require
 
-router = APIRouter(tags=["stream"], route_class=DocumentedRoute)
+# Not `guarded_router`: its refusals are documented as JSON, not as the route's event stream.
+router = APIRouter(
+    tags=["stream"], route_class=DocumentedRoute, dependencies=[Depends(require("read"))]
+)
 
 
 def _refusal(description: str) -> dict[str, Any]:
@@ -38,6 +42,7 @@ def _refusal(description: str) -> dict[str, Any]:
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The events as they happen; `error` ends the stream."},
+    **{status: _refusal(answer["description"]) for status, answer in UNAUTHORIZED.items()},
     404: _refusal("Unknown run (and not `wait=true`)."),
     422: _refusal("A parameter, or `Last-Event-ID`, is not valid."),
     503: _refusal("A store cannot be read."),

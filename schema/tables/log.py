@@ -1,5 +1,5 @@
-"""Tables of the log store: the append-only event log, the quarantine of rejected input and
-the record of file imports.
+"""Tables of the log store: the append-only event log, the quarantine of rejected input, the
+record of file imports and of admin jobs.
 
 All live in the log database (for SQLite, its own file), never beside projections, so
 ingest is never blocked by projector writes and projections can be rebuilt from here.
@@ -106,3 +106,22 @@ imports = Table(
     Column("error", Text, nullable=True),
 )
 Index("ix_imports_sha256", imports.c.sha256, imports.c.status)
+
+admin_jobs = Table(
+    "admin_jobs",
+    LOG_METADATA,
+    # One row per admin job started over HTTP (rebuild, verify, replay): its progress while it
+    # runs, then its outcome. Written by stratlog/admin; readable by every admin process.
+    Column("job_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False, doc="rebuild, verify or replay."),
+    Column("arguments", Text, nullable=False, doc="JSON: what was asked, never a credential."),
+    Column("status", Text, nullable=False, doc="running, succeeded, failed, cancelled, ..."),
+    Column("requested_by", Text, nullable=False, doc="Who asked: a key id or a user name."),
+    Column("progress", Text, nullable=True, doc="JSON: done, total, rate, eta_seconds."),
+    Column("result", Text, nullable=True, doc="JSON: the job's report."),
+    Column("error", Text, nullable=True),
+    Column("created_utc", UtcDateTime, nullable=False),
+    Column("updated_utc", UtcDateTime, nullable=False, doc="Last progress write: a heartbeat."),
+    Column("finished_utc", UtcDateTime, nullable=True),
+)
+Index("ix_admin_jobs_created", admin_jobs.c.created_utc)

@@ -1,5 +1,6 @@
 """The servers schemathesis drives (tests/e2e/test_api_fuzz.py): `stratlog serve` holding
-recorded sessions, fully projected, and the values those sessions hold.
+recorded sessions, fully projected, and the values those sessions hold. Each server comes
+with an admin key it accepts (created in its data directory before it starts).
 
 Generated ids almost never name a run, so on their own they only reach the 404 branch of
 each route. `KnownValues.substitute` makes schemathesis put known values (a run, instance,
@@ -8,7 +9,9 @@ projected head as `min_position`) over part of the generated ones, so found rows
 answered and checked too.
 
 Read-your-writes gets almost no time (`min_position` beyond the projections is a 409 at once):
-fuzzing asks for positions far ahead all the time and each would otherwise wait seconds.
+fuzzing asks for positions far ahead all the time and each would otherwise wait seconds. The
+brake on failed authentications is opened wide: the fuzzer logs in with made-up passwords
+from the one address every request comes from, which would otherwise soon refuse them all.
 """
 
 import asyncio
@@ -23,32 +26,53 @@ import httpx
 import schemathesis
 from hypothesis import strategies as st
 
+from ingest_api.settings import IngestSettings
 from read_api.consistency import POSITION_HEADER
+from schema.security.http import API_KEY_HEADER
 from stratlog.samples import SESSION_NAMES
+from tests.credentials import new_key
 from tests.e2e.serving import ServerProcess, free_port, stratlog_serve, wait_until_answering
 from tests.e2e.test_exporter_sessions import play
 from tests.fixtures.sessions import analytics_session, bracket_session
 
 PROJECTED_TIMEOUT_S = 30.0
 STRATEGY = "StackedImbalance"  # every session's
-NO_WAITING = {"STRATLOG_READ_YOUR_WRITES_TIMEOUT_SECONDS": "0.01"}
+FUZZING = {
+    "STRATLOG_READ_YOUR_WRITES_TIMEOUT_SECONDS": "0.01",
+    "STRATLOG_AUTH_FAILURE_BURST": "1000000",
+}
+
+
+@dataclass(frozen=True)
+class Served:
+    """A running server and the headers that carry an admin key it accepts."""
+
+    server: ServerProcess
+    headers: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return self.server.url
 
 
 @contextmanager
-def serving(logs: Path) -> Iterator[ServerProcess]:
-    """`stratlog serve` on a free port with an empty data directory, until the block exits."""
+def serving(logs: Path) -> Iterator[Served]:
+    """`stratlog serve` on a free port with a new data directory, until the block exits."""
     port = free_port()
-    args = ("--data-dir", str(logs / "data"), "--port", str(port))
-    with stratlog_serve(*args, port=port, logs=logs, env=NO_WAITING) as server:
+    data = logs / "data"
+    key = asyncio.run(new_key(IngestSettings(data_dir=data)))
+    args = ("--data-dir", str(data), "--port", str(port))
+    with stratlog_serve(*args, port=port, logs=logs, env=FUZZING) as server:
         wait_until_answering(server, "stratlog serve")
-        yield server
+        yield Served(server, {API_KEY_HEADER: key})
     assert "Traceback" not in server.output(), server.output()
 
 
 def land_sessions(client: httpx.Client) -> int:
     """Post both exporters' sessions on their paths and two canonical ones (a bracket, a
     round trip), wait until the projections and analytics reflect them; the log head."""
-    asyncio.run(_play_exporters(str(client.base_url)))
+    credentials = {API_KEY_HEADER: client.headers[API_KEY_HEADER]}
+    asyncio.run(_play_exporters(str(client.base_url), credentials))
     for events in (bracket_session("fuzz-bracket"), analytics_session()):
         client.post("/api/v1/events", json=events).raise_for_status()
     head = int(client.get("/api/v1/events", params={"limit": 1}).headers[POSITION_HEADER])
@@ -136,7 +160,7 @@ def _items(client: httpx.Client, path: str) -> list[dict[str, Any]]:
     return items
 
 
-async def _play_exporters(url: str) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+async def _play_exporters(url: str, headers: dict[str, str]) -> None:
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
         for name in SESSION_NAMES:
             await play(client, name)

@@ -15,7 +15,9 @@ from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextma
 from dataclasses import dataclass
 from pathlib import Path
 
+from schema.settings import StoreSettings
 from tests.conftest import fresh_pg_schema
+from tests.credentials import key_headers
 from tests.e2e.serving import ServerProcess, free_port, stop, wait_until_answering
 from tests.integration.worker_env import dedicated_redis_db
 
@@ -24,11 +26,12 @@ ARQ = Path(sys.executable).with_name("arq")
 
 @dataclass(frozen=True)
 class Procfile:
-    """The three running processes."""
+    """The three running processes, and headers with an admin key they accept."""
 
     ingest: ServerProcess
     projector: ServerProcess
     read: ServerProcess
+    headers: dict[str, str]
 
 
 @asynccontextmanager
@@ -51,7 +54,9 @@ async def procfile_env(logs: Path) -> AsyncIterator[dict[str, str]]:
 
 
 @contextmanager
-def procfile_processes(env: Mapping[str, str], logs: Path) -> Iterator[Procfile]:
+def procfile_processes(
+    env: Mapping[str, str], logs: Path, headers: dict[str, str]
+) -> Iterator[Procfile]:
     """Ingest, projector and read with `env` until the block exits (the HTTP ones answering)."""
     ingest_port, read_port = free_port(), free_port()
     with ExitStack() as stack:
@@ -64,14 +69,20 @@ def procfile_processes(env: Mapping[str, str], logs: Path) -> Iterator[Procfile]
         read = stack.enter_context(
             process("read", uvicorn("read_api.app:app", read_port), env, logs, read_port)
         )
-        yield Procfile(ingest, projector, read)
+        yield Procfile(ingest, projector, read, headers)
 
 
 @asynccontextmanager
 async def running_procfile(logs: Path) -> AsyncIterator[Procfile]:
     """Fresh stores and the three processes over them, until the block exits."""
     async with procfile_env(logs) as env:
-        with procfile_processes(env, logs) as processes:
+        store = StoreSettings(
+            data_dir=Path(env["STRATLOG_DATA_DIR"]),
+            log_url=env["STRATLOG_LOG_URL"],
+            log_pg_schema=env["STRATLOG_LOG_PG_SCHEMA"],
+        )
+        headers = await key_headers(store)  # the processes share the data directory's secret
+        with procfile_processes(env, logs, headers) as processes:
             yield processes
 
 

@@ -78,8 +78,16 @@ ROUTES = {
     template: Request(template.format(**_ABOUT), _PARAMS.get(template, {}), _BODIES.get(template))
     for template in _TEMPLATES
 }
-# Not answers read from the stores at one position: status, Prometheus metrics, the stream.
-UNPOSITIONED = {"/api/status", "/metrics", "/api/v1/stream"}
+# Not answers read from the stores at one position: status, Prometheus metrics, the stream,
+# and the dashboard users' login (tests/integration/test_auth_users.py).
+UNPOSITIONED = {
+    "/api/status",
+    "/metrics",
+    "/api/v1/stream",
+    "/api/auth/register",
+    "/api/auth/login",
+    "/api/auth/me",
+}
 
 # Lists of two items or more (runs filtered to the sessions' strategy, the log to the head).
 PAGED = [

@@ -2,7 +2,8 @@
 
 The command is the installed console script, so these tests also cover the entry point a
 user runs. Its stdout and stderr go to files beside the data directory, to read what it
-printed and to say why it failed.
+printed and to say why it failed. Clients authenticate with the admin key the first start
+wrote (`admin_headers`).
 """
 
 import os
@@ -16,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from schema.security.http import API_KEY_HEADER
+from stratlog.first_start import ADMIN_KEY_FILE
 
 STARTUP_TIMEOUT_S = 30.0
 STRATLOG = Path(sys.executable).parent / "stratlog"
@@ -68,6 +72,11 @@ def stratlog_serve(
         yield server
     finally:
         stop(server)
+
+
+def admin_headers(data_dir: Path) -> dict[str, str]:
+    """Headers with the admin key `stratlog serve` wrote on its first start in `data_dir`."""
+    return {API_KEY_HEADER: (data_dir / ADMIN_KEY_FILE).read_text().strip()}
 
 
 def stop(server: ServerProcess) -> None:

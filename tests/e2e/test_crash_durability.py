@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.serving import ServerProcess, free_port, stratlog_serve
+from tests.e2e.serving import ServerProcess, admin_headers, free_port, stratlog_serve
 
 CLIENTS = 4
 BATCH = 50
@@ -53,14 +53,18 @@ def batches_of(client: int) -> list[Batch]:
 
 
 async def load_until_killed(
-    server: ServerProcess, plans: list[list[Batch]], acknowledged: dict[str, int]
+    server: ServerProcess,
+    server_data_dir: Path,
+    plans: list[list[Batch]],
+    acknowledged: dict[str, int],
 ) -> int:
     """Post the plans concurrently, kill -9 the server mid-load; the number of batches acked."""
     acked_batches = 0
 
     async def client(plan: list[Batch]) -> None:
         nonlocal acked_batches
-        async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        headers = admin_headers(server_data_dir)
+        async with httpx.AsyncClient(base_url=server.url, timeout=10, headers=headers) as http:
             for batch in plan:
                 try:
                     response = await http.post("/api/v1/events", json=batch)
@@ -99,7 +103,7 @@ async def test_every_acknowledged_event_survives_kill_9_mid_load(tmp_path: Path)
 
     port = free_port()
     with stratlog_serve(*args, "--port", str(port), port=port, logs=tmp_path) as server:
-        acked_batches = await load_until_killed(server, plans, acknowledged)
+        acked_batches = await load_until_killed(server, data_dir, plans, acknowledged)
     assert acked_batches >= KILL_AFTER_ACKS, "the server was killed before the load ran"
     assert acked_batches < CLIENTS * MAX_BATCHES_PER_CLIENT, "the kill came after the load"
 
@@ -112,7 +116,8 @@ async def test_every_acknowledged_event_survives_kill_9_mid_load(tmp_path: Path)
         # Each client sent at most one batch beyond those acknowledged (all acks counted
         # together bound each client's); retrying that many covers everything sent.
         retried = [plan[: acked_batches + 1] for plan in plans]
-        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        headers = admin_headers(data_dir)
+        async with httpx.AsyncClient(base_url=server.url, timeout=30, headers=headers) as http:
             for batch in (batch for plan in retried for batch in plan):
                 response = await http.post("/api/v1/events", json=batch)
                 assert response.status_code == 200, response.text

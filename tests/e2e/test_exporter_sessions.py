@@ -15,8 +15,10 @@ import httpx
 import orjson
 
 from ingest_api.log_store import StoredEvent, open_event_log
+from schema.settings import StoreSettings
 from stratlog.samples import SESSION_NAMES, SessionName, load_session
 from tests.conftest import StoreLocation
+from tests.credentials import key_headers
 from tests.e2e.serving import ServerProcess, free_port, stop, wait_until_answering
 
 QUANTOWER_RUN = "5b1f2c9e-8a1d-4c55-9a39-0d6f3e2b7a10"
@@ -114,8 +116,14 @@ def by_key(events: list[StoredEvent], event_type: str, key: str) -> dict[str, di
 async def test_each_session_leaves_its_events_and_resending_it_changes_nothing(
     store_location: StoreLocation, tmp_path: Path
 ) -> None:
+    store = StoreSettings(
+        data_dir=tmp_path,
+        log_url=store_location.url,
+        log_pg_schema=store_location.pg_schema or "stratlog_log",
+    )
+    headers = await key_headers(store, "ingest")  # an exporter's key
     with ingest_process(store_location, tmp_path) as server:
-        async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30, headers=headers) as client:
             for name in SESSION_NAMES:
                 before = await read_log(store_location)
                 first = await play(client, name)

@@ -36,9 +36,14 @@ async def test_the_procfile_processes_turn_a_recorded_session_into_trades(
     tmp_path: Path,
 ) -> None:
     async with running_procfile(tmp_path) as procfile:
-        async with httpx.AsyncClient(base_url=procfile.ingest.url, timeout=10) as client:
+        headers = procfile.headers
+        async with httpx.AsyncClient(
+            base_url=procfile.ingest.url, timeout=10, headers=headers
+        ) as client:
             await play(client, "quantower")
-        async with httpx.AsyncClient(base_url=procfile.read.url, timeout=10) as client:
+        async with httpx.AsyncClient(
+            base_url=procfile.read.url, timeout=10, headers=headers
+        ) as client:
             status = await _projected(client)
             trades = (await client.get(f"/api/runs/{QUANTOWER_RUN}/trades")).json()["items"]
         assert procfile.projector.process.poll() is None, procfile.projector.output()

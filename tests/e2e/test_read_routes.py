@@ -23,7 +23,7 @@ from stratlog.samples import SESSION_NAMES, SessionName
 from tests.e2e.landing import Landed, Reader, land
 from tests.e2e.read_checks import SESSION_CHECKS, Check
 from tests.e2e.read_route_table import BAD, NOT_FOUND, PAGED, ROUTES, UNKNOWN, UNPOSITIONED, Request
-from tests.e2e.serving import free_port, stratlog_serve, wait_until_answering
+from tests.e2e.serving import admin_headers, free_port, stratlog_serve, wait_until_answering
 from tests.e2e.test_exporter_sessions import QUANTOWER_RUN
 
 Json = Any
@@ -87,7 +87,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         httpx.Client(base_url=server.url, timeout=30) as client,
     ):
         wait_until_answering(server, "stratlog serve")
-        landed = asyncio.run(_land(server.url))
+        client.headers.update(admin_headers(logs / "data"))
+        landed = asyncio.run(_land(server.url, client.headers))
         landed.record(QUANTOWER_RUN, client.post("/api/v1/events", json=BRACKET).json())
         refused = client.post("/api/ingest/batch/executions", json=REFUSED_FILLS)
         assert (refused.status_code, refused.json()["rejected"]) == (422, 2), refused.text
@@ -104,8 +105,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert "Traceback" not in server.output()
 
 
-async def _land(url: str) -> Landed:
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+async def _land(url: str, headers: httpx.Headers) -> Landed:
+    async with httpx.AsyncClient(base_url=url, timeout=30, headers=headers) as client:
         return await land(client, SESSION_NAMES)
 
 

@@ -25,12 +25,14 @@ async def test_the_read_process_serves_a_session_posted_to_the_ingest_process(
     follow = {"run_id": QUANTOWER_RUN, "wait": "true"}
     async with running_procfile(tmp_path) as procfile:
         with (
-            httpx.Client(base_url=procfile.read.url, timeout=10) as read,
+            httpx.Client(base_url=procfile.read.url, timeout=10, headers=procfile.headers) as read,
             read.stream("GET", "/api/v1/stream", params=follow) as stream,
         ):
             events = sse_events(stream)
             assert next(events).event == "snapshot"
-            async with httpx.AsyncClient(base_url=procfile.ingest.url, timeout=10) as ingest:
+            async with httpx.AsyncClient(
+                base_url=procfile.ingest.url, timeout=10, headers=procfile.headers
+            ) as ingest:
                 landed = await land(ingest, ("quantower",))
             reader = Reader(read, landed.head)
             for check in SESSION_CHECKS:

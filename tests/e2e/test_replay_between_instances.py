@@ -12,18 +12,21 @@ import httpx
 
 from replay.fingerprint import Fingerprint, differences, fingerprint_store
 from schema.settings import StoreSettings
-from tests.e2e.serving import STRATLOG, ServerProcess, free_port, stratlog_serve
+from tests.credentials import new_key
+from tests.e2e.serving import STRATLOG, ServerProcess, admin_headers, free_port, stratlog_serve
 from tests.e2e.test_exporter_sessions import QUANTOWER_RUN
 
 DEMO_DONE = "Still serving on"
 SETTLE_WITHIN_S = 30.0
 
 
-def replay(runs: list[str], to: str, data_dir: Path) -> list[str]:
-    """Run `stratlog replay RUN --to TO` for each run at once; their summaries (stderr)."""
+def replay(runs: list[str], to: str, data_dir: Path, key: str) -> list[str]:
+    """Run `stratlog replay RUN --to TO --api-key KEY` for each run at once; their summaries
+    (stderr)."""
+    command = [str(STRATLOG), "replay", "--to", to, "--data-dir", str(data_dir), "--api-key", key]
     processes = [
         subprocess.Popen(
-            [str(STRATLOG), "replay", run, "--to", to, "--data-dir", str(data_dir)],
+            [*command, run],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -77,17 +80,19 @@ def test_runs_replayed_into_another_stratlog_project_to_the_same_tables_and_agai
         ) as b,
     ):
         demo_finished(a)
-        status = httpx.get(f"{a.url}/api/status").json()
+        a_headers, b_headers = admin_headers(a_dir), admin_headers(b_dir)
+        b_key = asyncio.run(new_key(StoreSettings(data_dir=b_dir), "ingest"))
+        status = httpx.get(f"{a.url}/api/status", headers=a_headers).json()
         runs = sorted(p["partition"] for p in status["partitions"] if p["partition"] != "catalog")
         assert len(runs) == 2, runs
         assert QUANTOWER_RUN in runs
 
-        first = replay(runs, b.url, a_dir)  # both at once: B takes concurrent replays
+        first = replay(runs, b.url, a_dir, b_key)  # both at once: B takes concurrent replays
         wait_until_equal(a_dir, b_dir)
-        head = httpx.get(f"{b.url}/api/status").json()["log_head_position"]
-        [again] = replay([QUANTOWER_RUN], b.url, a_dir)
+        head = httpx.get(f"{b.url}/api/status", headers=b_headers).json()["log_head_position"]
+        [again] = replay([QUANTOWER_RUN], b.url, a_dir, b_key)
         time.sleep(0.5)  # time enough for a projector woken by the replay to act
-        head_again = httpx.get(f"{b.url}/api/status").json()["log_head_position"]
+        head_again = httpx.get(f"{b.url}/api/status", headers=b_headers).json()["log_head_position"]
 
         for run in runs:
             assert differences(fingerprints(a_dir, run), fingerprints(b_dir, run)) == []

@@ -1,6 +1,7 @@
 """`stratlog serve`, the embedded default, as a user runs it: a real process on a real port,
 its stores in the data directory it is given."""
 
+import re
 import socket
 import sqlite3
 import subprocess
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 
 from stratlog.samples import SESSION_NAMES, load_session
-from tests.e2e.serving import STRATLOG, free_port, stratlog_serve
+from tests.e2e.serving import STRATLOG, admin_headers, free_port, stratlog_serve
 
 
 def items_in(body: Any) -> int:
@@ -45,7 +46,7 @@ def test_serve_creates_its_data_dir_and_appends_a_recorded_session(tmp_path: Pat
         stratlog_serve(
             "--data-dir", str(data_dir), "--port", str(port), port=port, logs=tmp_path
         ) as server,
-        httpx.Client(base_url=server.url, timeout=30) as client,
+        httpx.Client(base_url=server.url, timeout=30, headers=admin_headers(data_dir)) as client,
     ):
         answers = []
         for call in calls:
@@ -77,7 +78,9 @@ def test_serve_takes_data_dir_and_port_from_the_environment(tmp_path: Path) -> N
         "close": 1.5,
     }
     with stratlog_serve(port=port, logs=tmp_path, env=env) as server:
-        response = httpx.post(f"{server.url}/api/v1/events", json=[bar], timeout=30)
+        response = httpx.post(
+            f"{server.url}/api/v1/events", json=[bar], timeout=30, headers=admin_headers(data_dir)
+        )
 
     assert response.status_code == 200, response.text
     assert response.json()["accepted"] == 1
@@ -96,6 +99,10 @@ def test_serve_demo_lands_the_sessions_and_reports_the_replay_as_duplicates(
     assert printed.count("quarantined 0\n") == len(SESSION_NAMES)
     # The second pass over each session appended nothing and refused nothing.
     assert printed.count(" 0 appended, 0 quarantined") == len(SESSION_NAMES)
+    # The generated session (stratlog.simulation) landed whole, fills before orders included.
+    generated = printed.split("generated session", 1)[1]
+    assert re.search(r"accepted +[1-9]\d* events, quarantined 0\n", generated)
+    assert generated.count("closed trade(s)") == len(SESSION_NAMES) + 3
     assert log_rows(data_dir) > 0
 
 

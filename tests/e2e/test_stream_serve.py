@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.serving import free_port, stratlog_serve, wait_until_answering
+from tests.e2e.serving import admin_headers, free_port, stratlog_serve, wait_until_answering
 from tests.fixtures.sessions import analytics_session
 from tests.integration.sse_client import Sse, SseParser
 
@@ -51,6 +51,7 @@ def test_a_dashboards_stream_sees_a_run_ingested_projected_and_analyzed(tmp_path
         httpx.Client(base_url=server.url, timeout=10) as client,
     ):
         wait_until_answering(server, "stratlog serve")
+        client.headers.update(admin_headers(tmp_path / "data"))
         one_run = {"run_id": RUN, "wait": "true"}
         with (
             client.stream("GET", "/api/v1/stream", params=one_run) as run_response,

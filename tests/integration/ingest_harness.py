@@ -23,8 +23,10 @@ from schema.storage import make_engine
 from schema.tables import quarantine
 from stratlog.samples import RecordedCall
 from tests.conftest import StoreLocation
+from tests.credentials import key_headers
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+TEST_SECRET = "a test deployment's secret, not a real one"
 
 
 class FixedClock:
@@ -88,12 +90,14 @@ class Ingest:
 
 def settings_for(location: StoreLocation, **overrides: Any) -> IngestSettings:
     """Ingest settings pointing at a test store. These tests are not about durability: SQLite
-    skips the fsync per commit (the crash tests use the default, FULL)."""
+    skips the fsync per commit (the crash tests use the default, FULL). The secret is given,
+    so no data directory is made for one."""
     return IngestSettings(
         **{
             "log_url": location.url,
             "log_pg_schema": location.pg_schema or "stratlog_log",
             "sqlite_synchronous": "NORMAL",
+            "secret_key": TEST_SECRET,
             **overrides,
         }
     )
@@ -107,12 +111,17 @@ async def running_ingest(
     clock: FixedClock | None = None,
     **settings: Any,
 ) -> AsyncIterator[Ingest]:
-    """The ingest app over `location`, started and stopped through its lifespan."""
+    """The ingest app over `location`, started and stopped through its lifespan; its client
+    sends an admin key."""
     clock = clock or FixedClock()
-    app = create_app(settings_for(location, **settings), clock=clock, after_append=after_append)
+    ingest_settings = settings_for(location, **settings)
+    headers = await key_headers(ingest_settings)
+    app = create_app(ingest_settings, clock=clock, after_append=after_append)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://ingest", headers=headers
+        ) as client:
             yield Ingest(client, app.state.log, location, clock)
 
 

@@ -12,6 +12,7 @@ from read_api.app import create_app
 from read_api.dependencies import Clock, get_stores, utc_now
 from read_api.settings import ReadSettings
 from read_api.status import StatusStores
+from tests.credentials import key_headers
 from tests.integration.projection_env import ProjectionEnv
 
 
@@ -51,11 +52,16 @@ async def read_api_over(
     clock: Clock = utc_now,
     settings: ReadSettings | None = None,
 ) -> AsyncIterator[Api]:
-    """The read app, started through its lifespan, reading `env`'s log and projections."""
-    app = create_app(settings or ReadSettings(data_dir=tmp_path), clock=clock)
+    """The read app, started through its lifespan, reading `env`'s log and projections; its
+    client sends a read key."""
+    settings = settings or ReadSettings(data_dir=tmp_path)
+    headers = await key_headers(settings, "read")
+    app = create_app(settings, clock=clock)
     stores = StatusStores(log=env.feed.engine, projections=env.store.reader)
     app.dependency_overrides[get_stores] = lambda: stores
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://read") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://read", headers=headers
+        ) as client:
             yield Api(env, client)

@@ -19,6 +19,7 @@ from read_api.app import create_app
 from read_api.dependencies import get_stores
 from read_api.settings import ReadSettings
 from read_api.status import StatusStores
+from tests.credentials import key_headers
 from tests.fixtures.sessions import ANALYTICS_RUN, analytics_session
 from tests.integration.projection_env import ProjectionEnv, projection_env
 from tests.integration.sse_client import Sse, served, streaming
@@ -44,10 +45,14 @@ async def read_server(
     settings = ReadSettings(
         data_dir=tmp_path, stream_poll_seconds=0.05, stream_heartbeat_seconds=heartbeat_s
     )
+    headers = await key_headers(settings, "read")
     app = create_app(settings)
     stores = StatusStores(log=env.feed.engine, projections=env.store.reader)
     app.dependency_overrides[get_stores] = lambda: stores
-    async with served(app) as (url, server), httpx.AsyncClient(base_url=url, timeout=10) as client:
+    async with (
+        served(app) as (url, server),
+        httpx.AsyncClient(base_url=url, timeout=10, headers=headers) as client,
+    ):
         yield Served(env, client, server)
 
 
@@ -221,10 +226,14 @@ async def test_what_cannot_be_streamed_is_refused_before_the_stream_starts(
 
 
 async def test_stores_that_cannot_be_read_at_connect_are_a_503(tmp_path: Path) -> None:
-    app = create_app(ReadSettings(data_dir=tmp_path))  # no store was ever created here
+    settings = ReadSettings(data_dir=tmp_path)
+    headers = await key_headers(settings, "read")  # the log's tables; no projection store
+    app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://read") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://read", headers=headers
+        ) as client:
             response = await client.get("/api/v1/stream")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "store_unavailable"

@@ -21,6 +21,7 @@ from read_api.app import create_app
 from read_api.settings import ReadSettings
 from schema.settings import StoreSettings
 from schema.tables.generations import BUILDING, DROPPED, LIVE
+from tests.credentials import key_headers
 from tests.integration.log_events import bar_event
 from tests.integration.rebuild_env import (
     BACKENDS,
@@ -96,7 +97,9 @@ async def test_reads_never_fail_or_go_empty_while_a_rebuild_is_swapped_in_under_
             async with (
                 app.router.lifespan_context(app),
                 httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url="http://read"
+                    transport=httpx.ASGITransport(app=app),
+                    base_url="http://read",
+                    headers=await key_headers(env.settings, "read"),
                 ) as client,
             ):
                 stop = asyncio.Event()
@@ -197,7 +200,11 @@ async def _status_shows_rebuild(env: StoresEnv) -> bool:
     app = create_app(read_settings(env))
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://read") as client,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://read",
+            headers=await key_headers(env.settings, "read"),
+        ) as client,
     ):
         status: dict[str, Any] = (await client.get("/api/status")).json()
     rebuild_ = status["rebuild"]

@@ -28,6 +28,7 @@ from schema.doorbell import COUNTERS, STATS_KEY
 from schema.storage import make_engine
 from schema.tables import ingest_events
 from tests.conftest import fresh_pg_schema
+from tests.credentials import key_headers
 from tests.fixtures.sessions import RUN, bracket_session
 from tests.integration.projection_env import ProjectionEnv, projection_env
 from tests.integration.worker_env import dedicated_redis_db
@@ -55,10 +56,13 @@ class StatusEnv:
     @asynccontextmanager
     async def client(self, **app_options: Any) -> AsyncIterator[httpx.AsyncClient]:
         """The read app over these stores, started through its lifespan."""
+        headers = await key_headers(self.settings, "read")
         app = create_app(self.settings, clock=self.clock, **app_options)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://read") as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://read", headers=headers
+            ) as client:
                 yield client
 
     async def status(self, **app_options: Any) -> dict[str, Any]:
@@ -87,7 +91,7 @@ class StatusEnv:
 
 
 @asynccontextmanager
-async def postgres_env() -> AsyncIterator[tuple[ProjectionEnv, ReadSettings]]:
+async def postgres_env(data_dir: Path) -> AsyncIterator[tuple[ProjectionEnv, ReadSettings]]:
     """projection_env on PostgreSQL, with the schemas the read app must be pointed at."""
     async with AsyncExitStack() as stack:
         log_at = await stack.enter_async_context(fresh_pg_schema())
@@ -102,6 +106,7 @@ async def postgres_env() -> AsyncIterator[tuple[ProjectionEnv, ReadSettings]]:
         stack.push_async_callback(engine.dispose)
         feed = LogFeed(engine)
         settings = ReadSettings(
+            data_dir=data_dir,  # the secret's
             log_url=log_at.url,
             projection_url=store_at.url,
             log_pg_schema=log_at.pg_schema,
@@ -117,7 +122,7 @@ async def env(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[S
             # projection_env's file names are the data directory's defaults.
             yield StatusEnv(stores, ReadSettings(data_dir=tmp_path), PinnedClock())
         return
-    async with postgres_env() as (stores, settings):
+    async with postgres_env(tmp_path) as (stores, settings):
         yield StatusEnv(stores, settings, PinnedClock())
 
 
@@ -301,10 +306,14 @@ async def test_an_unreachable_redis_leaves_the_counters_null_not_an_error(env: S
 async def test_an_unreachable_store_answers_503_with_retry_after(
     tmp_path: Path, unreachable: dict[str, str], path: str
 ) -> None:
+    # A key of the data directory's log: an unreachable log cannot even check it (503 too).
+    headers = await key_headers(ReadSettings(data_dir=tmp_path), "read")
     app = create_app(ReadSettings.model_validate({"data_dir": tmp_path, **unreachable}))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://read") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://read", headers=headers
+        ) as client:
             response = await client.get(path)
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
