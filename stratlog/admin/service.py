@@ -53,6 +53,7 @@ class AdminJobs:
         self.store = store
         self.clock = clock
         self._running: dict[str, tuple[JobKind, asyncio.Task[None]]] = {}
+        self._aftermaths: set[asyncio.Task[None]] = set()
 
     async def start(
         self, kind: JobKind, arguments: dict[str, Any], requested_by: str, body: JobBody
@@ -100,15 +101,18 @@ class AdminJobs:
         tasks = [task for _, task in self._running.values()]
         for task in tasks:
             task.cancel(INTERRUPTED_ERROR)
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for task in self._aftermaths:
+            task.cancel()
+        await asyncio.gather(*tasks, *self._aftermaths, return_exceptions=True)
         await self.store.close()
 
     async def _run(self, record: JobRecord, body: JobBody) -> None:
         board = ProgressBoard()
         beat = asyncio.create_task(self._beat(record, board))
         status, result, error = JobStatus.FAILED, None, None
+        outcome: Outcome | None = None
         try:
-            outcome: Outcome = await body(board)
+            outcome = await body(board)
             status, result = outcome.status, outcome.result
         except asyncio.CancelledError as exc:
             shutdown = INTERRUPTED_ERROR in exc.args
@@ -142,6 +146,10 @@ class AdminJobs:
             error = f"{status.value}, but its report could not be recorded: {exc}"
             await self.store.save(replace(final, status=JobStatus.FAILED, result=None, error=error))
         logger.info("admin job ended", job=record.job_id, kind=record.kind, status=status.value)
+        if outcome is not None and outcome.aftermath is not None:
+            task = asyncio.create_task(outcome.aftermath(), name=f"admin-after-{record.job_id}")
+            self._aftermaths.add(task)
+            task.add_done_callback(self._aftermaths.discard)
 
     async def _beat(self, record: JobRecord, board: ProgressBoard) -> None:
         while True:

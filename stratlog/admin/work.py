@@ -7,8 +7,9 @@ operator can act on (an unknown run, another rebuild under way) are `JobRefused`
 fails with that message. Anything else fails the job with the exception's text.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from projector.rebuild import RebuildBusy, drop_replaced, rebuild
@@ -66,6 +67,7 @@ class ProgressBoard:
 class Outcome:
     status: JobStatus
     result: dict[str, Any]
+    aftermath: Callable[[], Coroutine[Any, Any, None]] | None = None  # once the job reported
 
 
 JobBody = Callable[[ProgressBoard], Awaitable[Outcome]]
@@ -103,10 +105,11 @@ def rebuild_body(settings: ProjectorSettings, run_id: str | None) -> JobBody:
             "seconds": round(report.seconds, 3),
             "halted": report.halted,
         }
-        if report.replaced:  # readers move over within a second; then the old one goes
-            board.phase("dropping the replaced generation once readers have moved over")
-            await drop_replaced(settings, report.replaced)
-        return Outcome(JobStatus.SUCCEEDED, result)
+        # Readers move over within a second; the replaced generation is dropped after the
+        # grace period, once the job has reported (the next rebuild prunes it if this
+        # process stops first).
+        aftermath = partial(drop_replaced, settings, report.replaced) if report.replaced else None
+        return Outcome(JobStatus.SUCCEEDED, result, aftermath)
 
     return body
 
