@@ -24,15 +24,17 @@ MAX_ROUNDS = 5
 
 
 async def catch_up_to_head(runner: Runner, partition: str) -> CatchUpReport:
-    """Catch `partition` up, again and again while events keep arriving (bounded)."""
+    """Catch `partition` up, again and again while events keep arriving (bounded), then its
+    analytics, once."""
     started = time.perf_counter()
-    first = report = await runner.catch_up(partition)
+    first = report = await runner.catch_up(partition, analytics=False)
     applied = report.applied
     rounds = 1
     while report.applied and not (report.halted or report.lost_race) and rounds < MAX_ROUNDS:
-        report = await runner.catch_up(partition)
+        report = await runner.catch_up(partition, analytics=False)
         applied += report.applied
         rounds += 1
+    await runner.analyze(partition)
     return CatchUpReport(
         partition,
         first.start,

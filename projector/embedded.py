@@ -1,11 +1,12 @@
 """The in-process projector of `stratlog serve`: the same runner, woken without Redis.
 
 `ring(partitions)` marks partitions dirty and wakes one background task, which takes the
-whole dirty set, catches each partition up to the log's head and goes back to waiting. A
-ring while a catch-up runs is never lost: the set is taken before the partitions are caught
-up, so a partition rung meanwhile is dirty again and the task loops. As in the arq worker, a
-sweep at start and every `sweep_interval_s` wakes whatever is behind the log (events whose
-ring never came), and the counters carry the same names (schema.doorbell), kept in memory.
+whole dirty set, catches each partition up once and goes back to waiting. A ring while a
+catch-up runs is never lost: the set is taken before the partitions are caught up, so a
+partition rung meanwhile is dirty again and the task loops (one catch-up per turn, so a busy
+run never holds the others back). As in the arq worker, a sweep at start and every
+`sweep_interval_s` wakes whatever is behind the log (events whose ring never came), and the
+counters carry the same names (schema.doorbell), kept in memory.
 `stop()` lets the catch-up under way finish and the loops stop between partitions and
 between sweeps; only past a grace period is anything cancelled (see `background.py`).
 """
@@ -17,7 +18,7 @@ import structlog
 
 from projector.auto_rebuild import start_rebuild_if_outdated
 from projector.background import stop_tasks
-from projector.catch_up import catch_up_to_head, log_catch_up
+from projector.catch_up import log_catch_up
 from projector.doorbell_counters import MemoryCounters
 from projector.opening import ProjectorStores, open_projector
 from projector.runner import Runner
@@ -140,7 +141,10 @@ class InProcessProjector:
                     runner = await self._live_runner()
                     if runner is None:
                         continue  # being replaced: the sweep after the swap finds it
-                    report = await catch_up_to_head(runner, partition)
+                    # One catch-up, not `catch_up_to_head`'s rounds: a ring meanwhile marks
+                    # the partition dirty again and the dirty ones take turns, so a busy
+                    # run cannot hold the others back for several rounds.
+                    report = await runner.catch_up(partition)
                 except Exception:  # the store failed: the next sweep rings it again
                     logger.exception("catch-up failed", partition=partition)
                     continue

@@ -91,7 +91,7 @@ async def _replace_run(shadow: ProjectionStore, live: ProjectionStore, run_id: s
     """Make the shadow's rows of `run_id` the live generation's, in one transaction; the
     number of rows copied."""
     copied = 0
-    async with live.writer.begin() as target, shadow.reader.connect() as source:
+    async with live.transaction() as target, shadow.reader.connect() as source:
         await _copy_checkpoint(source, target, run_id)
         await share_analytics(target)  # as a run's analytics stage does (analytics/sql.py)
         before = await _memberships(target, run_id)

@@ -5,8 +5,9 @@ runner's implementation: rows loaded from the store before the batch, overlaid w
 write applied so far, and the set of rows to flush at commit with how to write each.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
+from operator import itemgetter
 from typing import Any, Protocol
 
 from projector.writes import Append, Put, PutIfAbsent, Row, Write
@@ -19,8 +20,18 @@ PRIMARY_KEYS: Mapping[str, tuple[str, ...]] = {
 }
 
 
+def _key_getter(columns: tuple[str, ...]) -> Callable[[Row], Key]:
+    if len(columns) > 1:
+        return itemgetter(*columns)  # a tuple already
+    (column,) = columns
+    return lambda row: (row[column],)
+
+
+_KEY_GETTERS = {table: _key_getter(columns) for table, columns in PRIMARY_KEYS.items()}
+
+
 def key_of(table: str, row: Row) -> Key:
-    return tuple(row[column] for column in PRIMARY_KEYS[table])
+    return _KEY_GETTERS[table](row)
 
 
 class ProjectionState(Protocol):
@@ -47,18 +58,18 @@ class BatchState:
 
     def apply(self, writes: Iterable[Write]) -> None:
         for write in writes:
-            if isinstance(write, Append):
-                self._appended.setdefault(write.table, []).append(write.row)
+            kind, table = type(write), write.table
+            if kind is Append:
+                self._appended.setdefault(table, []).append(write.row)
                 continue
-            key = key_of(write.table, write.row)
-            rows = self._rows.setdefault(write.table, {})
-            dirty = self._dirty.setdefault(write.table, {})
-            if isinstance(write, Put):
+            key = _KEY_GETTERS[table](write.row)
+            rows = self._rows.setdefault(table, {})
+            if kind is Put:
                 rows[key] = write.row
-                dirty[key] = FlushMode.UPSERT
-            elif isinstance(write, PutIfAbsent) and key not in rows:
+                self._dirty.setdefault(table, {})[key] = FlushMode.UPSERT
+            elif kind is PutIfAbsent and key not in rows:
                 rows[key] = write.row
-                dirty[key] = FlushMode.INSERT_IF_ABSENT
+                self._dirty.setdefault(table, {})[key] = FlushMode.INSERT_IF_ABSENT
 
     def changes(self) -> dict[str, tuple[list[Row], list[Row], list[Row]]]:
         """Per table: (rows to upsert, rows to insert if absent, rows to append)."""

@@ -1,29 +1,36 @@
 """The projection store: loading the rows a batch reads, flushing its writes, checkpoints.
 
-Separate from the log store (its own SQLite file, or its own PostgreSQL schema). Writes are
-batched per table as `INSERT … ON CONFLICT` executemany; the checkpoint advances by
-compare-and-set in the same transaction, so two workers can never both apply a batch of the
-same partition: the second one's update matches no row and its transaction rolls back.
+Separate from the log store (its own SQLite file, or its own PostgreSQL schema). Rows are
+read and written through projector/table_io.py: a batch's rows loaded with one query per
+table, its writes batched per table as one `INSERT … ON CONFLICT` executemany. The
+checkpoint advances by compare-and-set in the same transaction, so two workers can never both
+apply a batch of the same partition: the second one's update matches no row and its
+transaction rolls back.
 """
 
+import asyncio
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Table, and_, case, or_, select, text, update
+from sqlalchemy import bindparam, case, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from projector.state import PRIMARY_KEYS, Key
+from projector.state import Key, key_of
+from projector.table_io import Statement, load_keys, table_sql, write_rows
 from projector.writes import Read, Row
 from schema.settings import SqliteSynchronous
 from schema.storage import is_sqlite, make_engine
 from schema.tables.projections import PROJECTION_METADATA, checkpoints, projection_meta
+from schema.tables.types import UtcDateTime
 
-_CHUNK = 400
-TABLES: Mapping[str, Table] = PROJECTION_METADATA.tables
+# One lock per SQLite writer engine, shared by every store object on it.
+_WRITE_LOCKS: "WeakKeyDictionary[AsyncEngine, asyncio.Lock]" = WeakKeyDictionary()
 
 
 class CheckpointMoved(Exception):
@@ -67,52 +74,57 @@ class ProjectionStore:
             await conn.run_sync(PROJECTION_METADATA.create_all)
         return cls(writer, reader)
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction. SQLite has one writer at a time: this process's writers
+        queue here, in order, instead of in SQLite's busy handler, which sleeps in steps of
+        up to 100 ms (several catch-ups of one worker would otherwise wait on each other
+        far longer than each takes)."""
+        if self.writer.dialect.name != "sqlite":
+            async with self.writer.begin() as conn:
+                yield conn
+            return
+        lock = _WRITE_LOCKS.setdefault(self.writer, asyncio.Lock())
+        async with lock, self.writer.begin() as conn:
+            yield conn
+
     async def close(self) -> None:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
 
-    async def load(self, reads: Iterable[Read]) -> dict[str, dict[Key, Row]]:
-        """Current rows for every key read, by table (absent keys are simply missing)."""
+    async def load(
+        self, reads: Iterable[Read], conn: AsyncConnection | None = None
+    ) -> dict[str, dict[Key, Row]]:
+        """Current rows for every key read, by table (absent keys are simply missing); on
+        `conn` when given (e.g. the batch's own write transaction)."""
         wanted: dict[str, set[Key]] = defaultdict(set)
         for read in reads:
             wanted[read.table].add(read.key)
-        loaded: dict[str, dict[Key, Row]] = {}
-        async with self.reader.connect() as conn:
-            for name, keys in wanted.items():
-                loaded[name] = await _load_table(conn, TABLES[name], sorted(keys, key=repr))
-        return loaded
+        if conn is None:
+            async with self.reader.connect() as own:
+                return await _load(own, wanted)
+        return await _load(conn, wanted)
 
     async def flush(
         self, conn: AsyncConnection, changes: Mapping[str, tuple[list[Row], list[Row], list[Row]]]
     ) -> None:
         """Write a batch's rows: upserts replace, inserts-if-absent and appends never do."""
         for name, (upserts, inserts, appends) in changes.items():
-            table = TABLES[name]
-            keys = PRIMARY_KEYS[name]
-            if upserts:
-                statement = self._insert(table)
-                replace = {
-                    c.name: statement.excluded[c.name] for c in table.c if c.name not in keys
-                }
-                await conn.execute(
-                    statement.on_conflict_do_update(index_elements=keys, set_=replace), upserts
-                )
-            for rows in (inserts, appends):
-                if rows:
-                    statement = self._insert(table).on_conflict_do_nothing(index_elements=keys)
-                    await conn.execute(statement, rows)
+            table = table_sql(conn, name)
+            await write_rows(conn, table.upsert, table, upserts)
+            await write_rows(conn, table.insert_if_absent, table, [*inserts, *appends])
 
     async def checkpoint(self, partition: str) -> Checkpoint | None:
-        query = select(checkpoints).where(checkpoints.c.partition == partition)
         async with self.reader.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return Checkpoint(**row._mapping) if row else None
+            found = await _CHECKPOINT.fetch(conn, partition=partition)
+            rows = table_sql(conn, "checkpoints").rows(found)
+        return Checkpoint(**rows[0]) if rows else None
 
     async def all_checkpoints(self) -> list[Checkpoint]:
         async with self.reader.connect() as conn:
-            rows = (await conn.execute(select(checkpoints).order_by(checkpoints.c.partition))).all()
-        return [Checkpoint(**row._mapping) for row in rows]
+            rows = table_sql(conn, "checkpoints").rows(await _ALL_CHECKPOINTS.fetch(conn))
+        return [Checkpoint(**row) for row in rows]
 
     async def ensure_partitions(
         self, conn: AsyncConnection, known: Mapping[str, int], now: datetime
@@ -156,52 +168,39 @@ class ProjectionStore:
         `analytics_unaffected`: the batch changed nothing the analytics read, so analytics
         that were current at `expected` stay current at `position`.
         """
-        c = checkpoints.c
-        values: dict[str, Any] = {
-            "position": position,
-            "known_position": _greatest(c.known_position, position),
-            "applied_events": c.applied_events + applied,
-            "updated_utc": now,
-        }
-        if analytics_unaffected:
-            values["analytics_position"] = case(
-                (c.analytics_position == expected, position), else_=c.analytics_position
-            )
-        result = await conn.execute(
-            update(checkpoints)
-            .where(c.partition == partition, c.position == expected)
-            .values(values)
+        statement = _ADVANCE_CARRYING_ANALYTICS if analytics_unaffected else _ADVANCE
+        changed = await statement.execute(
+            conn,
+            partition=partition,
+            expected=expected,
+            position=position,
+            applied=applied,
+            now=table_sql(conn, "checkpoints").value("updated_utc", now),
         )
-        if result.rowcount != 1:
+        if changed != 1:
             raise CheckpointMoved(partition)
 
     async def claim_analytics(self, conn: AsyncConnection, checkpoint: Checkpoint) -> bool:
         """Compare-and-set the analytics position up to the checkpoint's position: False when
         the partition moved since `checkpoint` was read (whoever moved it analyzes it)."""
-        c = checkpoints.c
-        result = await conn.execute(
-            update(checkpoints)
-            .where(
-                c.partition == checkpoint.partition,
-                c.position == checkpoint.position,
-                c.analytics_position == checkpoint.analytics_position,
-            )
-            .values(analytics_position=checkpoint.position)
+        changed = await _CLAIM_ANALYTICS.execute(
+            conn,
+            partition=checkpoint.partition,
+            position=checkpoint.position,
+            analytics=checkpoint.analytics_position,
         )
-        return bool(result.rowcount == 1)
+        return changed == 1
 
     async def halt(
         self, conn: AsyncConnection, partition: str, position: int, event_id: str, error: str
     ) -> None:
-        await conn.execute(
-            update(checkpoints)
-            .where(checkpoints.c.partition == partition)
-            .values(halted_position=position, halted_event_id=event_id, halted_error=error)
+        await _HALT.execute(
+            conn, partition=partition, position=position, event_id=event_id, error=error
         )
 
     async def resume(self, partition: str) -> bool:
         """Clear a halt so the partition is retried; True if it was halted."""
-        async with self.writer.begin() as conn:
+        async with self.transaction() as conn:
             result = await conn.execute(
                 update(checkpoints)
                 .where(
@@ -227,39 +226,60 @@ class ProjectionStore:
         )
 
 
-def _keys_in(columns: Sequence[ColumnElement[Any]], keys: Sequence[Key]) -> ColumnElement[bool]:
-    """Rows whose primary key is one of `keys`, as an index can answer it: a composite key as
-    `prefix = … AND last IN (…)` per prefix (SQLite 3.40 scans the whole table for a
-    `(a, b) IN (VALUES …)`, so loading got slower as the store grew)."""
-    *prefix, last = columns
-    if not prefix:
-        return last.in_([key[0] for key in keys])
-    by_prefix: dict[tuple[Any, ...], list[Any]] = {}
-    for key in keys:
-        by_prefix.setdefault(tuple(key[:-1]), []).append(key[-1])
-    return or_(
-        *(
-            and_(
-                *(column == value for column, value in zip(prefix, values, strict=True)),
-                last.in_(lasts),
-            )
-            for values, lasts in by_prefix.items()
-        )
-    )
-
-
 def _greatest(a: Any, b: Any) -> Any:
     """max(a, b) in SQL, spelled the same on SQLite and PostgreSQL."""
     return case((a >= b, a), else_=b)
 
 
-async def _load_table(conn: AsyncConnection, table: Table, keys: list[Key]) -> dict[Key, Row]:
-    key_columns = [table.c[name] for name in PRIMARY_KEYS[table.name]]
-    found: dict[Key, Row] = {}
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        condition = _keys_in(key_columns, chunk)
-        for row in (await conn.execute(select(table).where(condition))).all():
-            mapping = dict(row._mapping)
-            found[tuple(mapping[c.name] for c in key_columns)] = mapping
-    return found
+# The statements every batch runs, compiled once (projector/table_io.py: one trip each).
+_c = checkpoints.c
+_PARTITION = _c.partition == bindparam("partition")
+_CHECKPOINT = Statement(select(checkpoints).where(_PARTITION))
+_ALL_CHECKPOINTS = Statement(select(checkpoints).order_by(_c.partition))
+_MOVED = {
+    "position": bindparam("position"),
+    "known_position": _greatest(_c.known_position, bindparam("position")),
+    "applied_events": _c.applied_events + bindparam("applied"),
+    "updated_utc": bindparam("now", type_=UtcDateTime),
+}
+_ADVANCE_WHERE = (_PARTITION, _c.position == bindparam("expected"))
+_ADVANCE = Statement(update(checkpoints).where(*_ADVANCE_WHERE).values(_MOVED))
+_ADVANCE_CARRYING_ANALYTICS = Statement(
+    update(checkpoints)
+    .where(*_ADVANCE_WHERE)
+    .values(
+        {
+            **_MOVED,
+            "analytics_position": case(
+                (_c.analytics_position == bindparam("expected"), bindparam("position")),
+                else_=_c.analytics_position,
+            ),
+        }
+    )
+)
+_CLAIM_ANALYTICS = Statement(
+    update(checkpoints)
+    .where(
+        _PARTITION,
+        _c.position == bindparam("position"),
+        _c.analytics_position == bindparam("analytics"),
+    )
+    .values(analytics_position=bindparam("position"))
+)
+_HALT = Statement(
+    update(checkpoints)
+    .where(_PARTITION)
+    .values(
+        halted_position=bindparam("position"),
+        halted_event_id=bindparam("event_id"),
+        halted_error=bindparam("error"),
+    )
+)
+
+
+async def _load(conn: AsyncConnection, wanted: Mapping[str, set[Key]]) -> dict[str, dict[Key, Row]]:
+    loaded: dict[str, dict[Key, Row]] = {}
+    for name, keys in wanted.items():
+        rows = await load_keys(conn, table_sql(conn, name), list(keys))
+        loaded[name] = {key_of(name, row): row for row in rows}
+    return loaded

@@ -24,7 +24,7 @@ from sqlalchemy import Column, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from projector.fingerprint import KeyDifference, TableFingerprint, differing_keys, table_fingerprint
-from projector.rebuild import catch_up_until_quiet
+from projector.rebuild import build_aggregates, catch_up_until_quiet
 from projector.rebuild_progress import ProgressHook, applied_events
 from projector.runner import Runner
 from projector.scratch import scratch_generation
@@ -87,9 +87,10 @@ async def verify(
 ) -> VerifyReport:
     """Build a scratch generation from the log, compare it with the live one, drop it."""
     async with scratch_generation(settings, VERIFY, "verify", versions) as scratch:
-        runner = Runner(scratch.feed, scratch.store, batch_size=batch_size)
+        runner = Runner(scratch.feed, scratch.store, batch_size=batch_size, aggregates=False)
         async with scratch.meter(on_progress) as meter:
             await catch_up_until_quiet(runner)
+            await build_aggregates(scratch.store)
         seconds = meter.seconds
         settled, tables = await _compare_when_settled(scratch.live, scratch.store, runner, settle_s)
         events = await applied_events(scratch.store)
@@ -105,7 +106,8 @@ async def _compare_when_settled(
             settled = await _positions(a) == await _positions(b)
             if settled or time.monotonic() > deadline:
                 return settled, [await _compare(a, b, table) for table in compared_tables()]
-        await catch_up_until_quiet(runner, rounds=1)  # events appended since the build
+        if await catch_up_until_quiet(runner, rounds=1):  # events appended since the build
+            await build_aggregates(shadow)
         await asyncio.sleep(_SETTLE_POLL_S)  # and the live projector's turn
 
 

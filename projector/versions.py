@@ -92,5 +92,5 @@ async def stored_versions(store: ProjectionStore, code: Versions) -> dict[str, i
 
 
 async def record_versions(store: ProjectionStore, versions: Versions) -> None:
-    async with store.writer.begin() as conn:
+    async with store.transaction() as conn:
         await store.set_meta(conn, VERSIONS_KEY, encode_versions(versions))

@@ -2,6 +2,8 @@
 
 Projections return these instead of touching a database; the runner applies them to its
 in-memory batch state (so later events of the batch see them) and flushes them at commit.
+Nothing changes them once made; they are not `frozen` only because a frozen dataclass's
+`__init__` costs several times as much, and a batch makes a few of them per event.
 """
 
 from dataclasses import dataclass
@@ -10,7 +12,7 @@ from typing import Any
 Row = dict[str, Any]  # column name -> value, for one row of a schema.tables table
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Put:
     """Insert the row or replace the stored one with the same primary key."""
 
@@ -18,7 +20,7 @@ class Put:
     row: Row
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PutIfAbsent:
     """Insert the row unless one with its key exists (also one another partition wrote)."""
 
@@ -26,7 +28,7 @@ class PutIfAbsent:
     row: Row
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Append:
     """Insert a new row keyed by a log position (history); never replaces anything."""
 
@@ -37,7 +39,7 @@ class Append:
 Write = Put | PutIfAbsent | Append
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Read:
     """A row a projection will look at: the runner loads these before applying a batch."""
 

@@ -3,10 +3,16 @@ curve, quality flags and metrics per run, and metrics per instance and per strat
 
 Computed by the projector after a partition's catch-up, never by a read (DESIGN §5.2):
 `inputs` turns a run's stored rows into what `projector.trades` and `projector.metrics` read,
-`rows` turns their report into table rows, `stored` reads rows back for aggregation; `reads`,
-`sql` and `stage` are the I/O around them. See stage.py for when and how it runs.
+`rows` turns their report into table rows, `stored` reads rows back for aggregation and
+`members` keeps what was measured of each run for the next aggregation; `reads`, `sql` and
+`stage` are the I/O around them. See stage.py for when and how it runs.
 """
 
-from projector.analytics.stage import affects_analytics, analyze_run, refresh_analytics
+from projector.analytics.stage import (
+    affects_analytics,
+    analyze_run,
+    refresh_analytics,
+    refresh_every_aggregate,
+)
 
-__all__ = ["affects_analytics", "analyze_run", "refresh_analytics"]
+__all__ = ["affects_analytics", "analyze_run", "refresh_analytics", "refresh_every_aggregate"]

@@ -167,16 +167,26 @@ def computed_position_of(rows: RunRows) -> int:
 def run_inputs_of(rows: RunRows) -> tuple[RunInputs, RunFacts]:
     """The reconstruction inputs and metrics facts of one run's rows."""
     instruments = run_instruments(rows)
-    run = rows.run or {}
     series = finest_series(rows.series).items()
     inputs = RunInputs(
         run_id=rows.run_id,
         fills=fills_of(rows.executions, rows.orders),
-        multipliers={symbol: row["multiplier"] for symbol, row in instruments.items()},
+        multipliers=multipliers_of(instruments),
         oco_roles=oco_roles_of(rows.oco_links),
         bars={symbol: rows.bars[sid] for symbol, sid in series if rows.bars.get(sid)},
     )
-    facts = RunFacts(
+    return inputs, run_facts_of(rows, instruments)
+
+
+def multipliers_of(instruments: Mapping[str, Row]) -> dict[str, float]:
+    """symbol -> multiplier, of `run_instruments`."""
+    return {symbol: row["multiplier"] for symbol, row in instruments.items()}
+
+
+def run_facts_of(rows: RunRows, instruments: Mapping[str, Row]) -> RunFacts:
+    """The metrics facts of one run's rows (`instruments`: its `run_instruments`)."""
+    run = rows.run or {}
+    return RunFacts(
         initial_balance=run.get("initial_balance"),
         periods_per_year=run.get("periods_per_year"),
         asset_class=asset_class_of(instruments),
@@ -184,4 +194,3 @@ def run_inputs_of(rows: RunRows) -> tuple[RunInputs, RunFacts]:
         end_utc=run.get("end_utc"),
         orders=order_facts_of(rows.orders),
     )
-    return inputs, facts

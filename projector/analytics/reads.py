@@ -3,17 +3,17 @@ transaction, so it sees the state it is about to replace and nothing half-writte
 
 `run_rows` gathers one run's inputs: its run row, orders, executions, OCO links, series, the
 bars of the finest series per symbol (as `Bar` values), and the instruments of the symbols
-it trades.
+it trades; `run_delta` those of them changed after a position.
 `stored_run` reads back a run's analytics rows for aggregation, `member_runs` the
-`run_metrics` rows of an instance's or a strategy's runs.
+`run_metrics` rows of an instance's or a strategy's runs. Through projector/table_io.py: a
+long run's rows are many, and SQLAlchemy's per-row processing cost more than the reads.
 """
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable
 
-from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from projector.analytics.carry_on import RunDelta
 from projector.analytics.inputs import (
     WILDCARD_SCOPE,
     RunRows,
@@ -23,72 +23,44 @@ from projector.analytics.inputs import (
     traded_symbols,
 )
 from projector.analytics.stored import StoredRun, applied_fills
+from projector.table_io import Placeholders, fetch, fetch_rows, rows_where, table_sql
 from projector.trades import Bar
 from projector.writes import Row
-from schema.tables.projections import (
-    bars,
-    equity_points,
-    executions,
-    instruments,
-    open_positions,
-    order_oco_links,
-    orders,
-    run_metrics,
-    run_series,
-    strategy_instances,
-    strategy_runs,
-    trade_flags,
-    trades,
-)
 
-
-async def _rows(conn: AsyncConnection, query: Select[Any]) -> list[Row]:
-    result = await conn.execute(query)
-    names = tuple(result.keys())
-    return [dict(zip(names, row, strict=True)) for row in result.all()]
+# A long run has a bar per minute: its bars go straight into `Bar` values, in field order.
+_BAR_COLUMNS = ("ts_utc", "open", "high", "low", "close", "end_utc")
 
 
 async def run_row(conn: AsyncConnection, run_id: str) -> Row | None:
-    found = await _rows(conn, select(strategy_runs).where(strategy_runs.c.run_id == run_id))
+    found = await rows_where(conn, "strategy_runs", "run_id", run_id)
     return found[0] if found else None
+
+
+async def series_bars(conn: AsyncConnection, series_id: str) -> list[Bar]:
+    """One series' bars in time order."""
+    table = table_sql(conn, "bars")
+    marks = Placeholders(table.dialect)
+    columns = ", ".join(table.quote(name) for name in _BAR_COLUMNS)
+    query = table.select(table.equal("series_id", series_id, marks), ["ts_utc"], columns)
+    time = table.converter("ts_utc")
+    if time is None:
+        return [Bar(*record) for record in await fetch(conn, query, marks.values)]
+    return [
+        Bar(time(ts), o, h, low, c, None if end is None else time(end))
+        for ts, o, h, low, c, end in await fetch(conn, query, marks.values)
+    ]
 
 
 async def run_rows(conn: AsyncConnection, run_id: str) -> RunRows:
     """Every stored row one run's trades and metrics are computed from."""
-    run_orders = await _rows(
-        conn, select(orders).where(orders.c.run_id == run_id).order_by(orders.c.order_id)
+    run_orders = await rows_where(conn, "orders", "run_id", run_id, ["order_id"])
+    run_executions = await rows_where(conn, "executions", "run_id", run_id, ["execution_id"])
+    links = await rows_where(
+        conn, "order_oco_links", "run_id", run_id, ["oco_group_id", "order_id"]
     )
-    run_executions = await _rows(
-        conn,
-        select(executions).where(executions.c.run_id == run_id).order_by(executions.c.execution_id),
-    )
-    links = await _rows(
-        conn,
-        select(order_oco_links)
-        .where(order_oco_links.c.run_id == run_id)
-        .order_by(order_oco_links.c.oco_group_id, order_oco_links.c.order_id),
-    )
-    series = await _rows(
-        conn,
-        select(run_series).where(run_series.c.run_id == run_id).order_by(run_series.c.series_id),
-    )
+    series = await rows_where(conn, "run_series", "run_id", run_id, ["series_id"])
     chosen = finest_series(series).values()
-    # Straight into Bar values (in its field order): a long run has a row per minute.
-    bar_columns = [bars.c[name] for name in ("ts_utc", "open", "high", "low", "close", "end_utc")]
-    series_bars = {}
-    for series_id in chosen:
-        query = select(*bar_columns).where(bars.c.series_id == series_id).order_by(bars.c.ts_utc)
-        series_bars[series_id] = [Bar(*row) for row in (await conn.execute(query)).all()]
-    symbols = sorted(traded_symbols(run_orders, run_executions))
-    contracts = await _rows(
-        conn,
-        select(instruments)
-        .where(
-            instruments.c.symbol.in_(symbols),
-            or_(instruments.c.scope == run_id, instruments.c.scope == WILDCARD_SCOPE),
-        )
-        .order_by(instruments.c.scope, instruments.c.symbol),
-    )
+    bars = {series_id: await series_bars(conn, series_id) for series_id in chosen}
     return RunRows(
         run_id=run_id,
         run=await run_row(conn, run_id),
@@ -96,9 +68,70 @@ async def run_rows(conn: AsyncConnection, run_id: str) -> RunRows:
         executions=run_executions,
         oco_links=links,
         series=series,
-        bars=series_bars,
-        instruments=contracts,
+        bars=bars,
+        instruments=await _instruments(conn, run_id, traded_symbols(run_orders, run_executions)),
     )
+
+
+async def run_delta(
+    conn: AsyncConnection, run: Row, since: int, series: Iterable[str], symbols: Iterable[str]
+) -> RunDelta:
+    """The rows of the run of `run` (its row) changed after position `since` (the bars of
+    `series` only), and the instruments of `symbols` and of those its changed rows trade."""
+    run_id = run["run_id"]
+
+    async def changed(name: str) -> list[Row]:
+        table = table_sql(conn, name)
+        marks = Placeholders(table.dialect)
+        where = f"{table.equal('run_id', run_id, marks)} AND {table.quote('last_position')} > "
+        return await fetch_rows(conn, table, table.select(where + marks.add(since)), marks.values)
+
+    orders, executions = await changed("orders"), await changed("executions")
+    return RunDelta(
+        run=run,
+        orders=orders,
+        executions=executions,
+        oco_links=await changed("order_oco_links"),
+        series=await changed("run_series"),
+        bars=await _bars_since(conn, sorted(series), since),
+        instruments=await _instruments(
+            conn, run_id, {*symbols, *traded_symbols(orders, executions)}
+        ),
+    )
+
+
+async def _bars_since(conn: AsyncConnection, series: list[str], since: int) -> dict[str, list[Bar]]:
+    """series id -> its bars changed after position `since`, in time order (one query)."""
+    if not series:
+        return {}
+    table = table_sql(conn, "bars")
+    marks = Placeholders(table.dialect)
+    listed = ", ".join(marks.add(series_id) for series_id in series)
+    where = f"{table.quote('series_id')} IN ({listed})"
+    where += f" AND {table.quote('last_position')} > {marks.add(since)}"
+    columns = ", ".join(table.quote(name) for name in ("series_id", *_BAR_COLUMNS))
+    found: dict[str, list[Bar]] = {}
+    query = table.select(where, ["series_id", "ts_utc"], columns)
+    time = table.converter("ts_utc") or (lambda value: value)
+    for series_id, ts, o, h, low, c, end in await fetch(conn, query, marks.values):
+        bar = Bar(time(ts), o, h, low, c, None if end is None else time(end))
+        found.setdefault(series_id, []).append(bar)
+    return found
+
+
+async def _instruments(conn: AsyncConnection, run_id: str, symbols: set[str]) -> list[Row]:
+    """The instrument rows of `symbols` scoped to the run or to every run ("*")."""
+    if not symbols:
+        return []
+    table = table_sql(conn, "instruments")
+    marks = Placeholders(table.dialect)
+    listed = ", ".join(marks.add(symbol) for symbol in sorted(symbols))
+    scope, symbol = table.quote("scope"), table.quote("symbol")
+    where = (
+        f"{symbol} IN ({listed}) AND ({scope} = {marks.add(run_id)}"
+        f" OR {scope} = {marks.add(WILDCARD_SCOPE)})"
+    )
+    return await fetch_rows(conn, table, table.select(where, ["scope", "symbol"]), marks.values)
 
 
 async def strategy_of(conn: AsyncConnection, run: Row) -> str | None:
@@ -107,21 +140,18 @@ async def strategy_of(conn: AsyncConnection, run: Row) -> str | None:
     own: str | None = run["strategy_id"]
     if own is not None or run["instance_id"] is None:
         return own
-    query = select(strategy_instances.c.strategy_id).where(
-        strategy_instances.c.instance_id == run["instance_id"]
-    )
-    value: str | None = (await conn.execute(query)).scalar()
-    return value
+    found = await rows_where(conn, "strategy_instances", "instance_id", run["instance_id"])
+    return found[0]["strategy_id"] if found else None
 
 
 async def metrics_row(conn: AsyncConnection, run_id: str) -> Row | None:
-    found = await _rows(conn, select(run_metrics).where(run_metrics.c.run_id == run_id))
+    found = await rows_where(conn, "run_metrics", "run_id", run_id)
     return found[0] if found else None
 
 
 async def member_runs(conn: AsyncConnection, column: str, key: str) -> list[Row]:
     """The `run_metrics` rows whose `column` (instance_id or strategy_id) is `key`."""
-    found = await _rows(conn, select(run_metrics).where(run_metrics.c[column] == key))
+    found = await rows_where(conn, "run_metrics", column, key)
     # Python's order, not the database collation's: it is the order runs are summed in.
     return sorted(found, key=lambda row: str(row["run_id"]))
 
@@ -129,38 +159,19 @@ async def member_runs(conn: AsyncConnection, column: str, key: str) -> list[Row]
 async def stored_run(conn: AsyncConnection, metrics: Row) -> StoredRun:
     """A run's analytics rows, and its applied fills and orders, as aggregation reads them."""
     run_id = metrics["run_id"]
-    t = trades.c
-    run_orders = await _rows(conn, select(orders).where(orders.c.run_id == run_id))
-    run_executions = await _rows(conn, select(executions).where(executions.c.run_id == run_id))
-    flagged: Sequence[str] = (
-        (
-            await conn.execute(
-                select(trade_flags.c.execution_id).where(trade_flags.c.run_id == run_id)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    run_orders = await rows_where(conn, "orders", "run_id", run_id)
+    run_executions = await rows_where(conn, "executions", "run_id", run_id)
+    flags = await rows_where(conn, "trade_flags", "run_id", run_id)
+    flagged = [flag["execution_id"] for flag in flags]
     return StoredRun(
         metrics=metrics,
-        trades=await _rows(
-            conn,
-            select(trades)
-            .where(t.run_id == run_id)
-            .order_by(t.exit_utc, t.exit_position, t.exit_execution_id),
+        trades=await rows_where(
+            conn, "trades", "run_id", run_id, ["exit_utc", "exit_position", "exit_execution_id"]
         ),
-        open_positions=await _rows(
-            conn,
-            select(open_positions)
-            .where(open_positions.c.run_id == run_id)
-            .order_by(open_positions.c.account_id, open_positions.c.symbol),
+        open_positions=await rows_where(
+            conn, "open_positions", "run_id", run_id, ["account_id", "symbol"]
         ),
-        equity=await _rows(
-            conn,
-            select(equity_points)
-            .where(equity_points.c.run_id == run_id)
-            .order_by(equity_points.c.seq),
-        ),
+        equity=await rows_where(conn, "equity_points", "run_id", run_id, ["seq"]),
         fills=applied_fills(fills_of(run_executions, run_orders), flagged),
         orders=order_facts_of(run_orders),
     )

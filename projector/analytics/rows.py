@@ -12,6 +12,7 @@ import dataclasses
 import math
 from collections.abc import Iterable, Mapping
 from enum import Enum
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -77,7 +78,8 @@ def open_position_rows(items: Iterable[OpenPosition]) -> list[Row]:
     return [table_row(open_positions, {**_fields(p), "pnl_net": p.pnl_net}) for p in items]
 
 
-def equity_rows(run_id: str, curve: EquityCurve) -> list[Row]:
+def equity_rows(run_id: str, curve: EquityCurve, first: int = 0) -> list[Row]:
+    """The curve's points from its point `first` on."""
     # Written out rather than through table_row: a long run has a point per bar close.
     columns = zip(curve.times, curve.equity, curve.drawdown, curve.drawdown_pct, strict=True)
     return [
@@ -89,7 +91,7 @@ def equity_rows(run_id: str, curve: EquityCurve) -> list[Row]:
             "drawdown": stored_float(drawdown),
             "drawdown_pct": stored_float(pct),
         }
-        for seq, (ts, equity, drawdown, pct) in enumerate(columns)
+        for seq, (ts, equity, drawdown, pct) in enumerate(islice(columns, first, None), first)
     ]
 
 

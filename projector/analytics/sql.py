@@ -1,6 +1,8 @@
 """The statements the analytics stage writes with, spelled for SQLite and PostgreSQL alike.
 
-Replacing a run's rows is a delete and an insert; metrics rows are upserted. On PostgreSQL
+Replacing a run's rows is a delete and an insert; metrics rows are upserted; a pass that
+carried a run's analysis on adds its new trades and rewrites the end of its equity curve
+(`write_pass`). All of it goes through projector/table_io.py. On PostgreSQL
 two partitions commit concurrently, so the stage serializes with transaction-level advisory
 locks (released at commit or rollback), keyed within the store's schema so that two stores
 in one database never wait on each other:
@@ -15,11 +17,20 @@ On SQLite the writer already holds the database's single write lock; these are n
 import hashlib
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Table, delete, insert, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, delete, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from projector.analytics.run_analysis import Pass
+from projector.table_io import Placeholders, Statement, execute, table_sql, write_rows
 from projector.writes import Row
+from schema.tables.projections import (
+    equity_points,
+    open_positions,
+    run_metrics,
+    trade_flags,
+    trade_lot_matches,
+    trades,
+)
 
 _ANALYTICS_LOCK = "stratlog:analytics"
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtext(current_schema()), :key)")
@@ -60,16 +71,48 @@ async def replace_rows(
     conn: AsyncConnection, table: Table, run_id: str, rows: Sequence[Row]
 ) -> None:
     """Make `rows` the run's only rows in `table`."""
-    await conn.execute(delete(table).where(table.c.run_id == run_id))
-    if rows:
-        await conn.execute(insert(table), list(rows))
+    sql = table_sql(conn, table.name)
+    marks = Placeholders(sql.dialect)
+    await execute(
+        conn, f"DELETE FROM {sql.name} WHERE {sql.equal('run_id', run_id, marks)}", marks.values
+    )
+    await insert_rows(conn, table, rows)
+
+
+async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[Row]) -> None:
+    """Insert `rows` (none of which is stored yet)."""
+    sql = table_sql(conn, table.name)
+    await write_rows(conn, sql.insert, sql, rows)
 
 
 async def upsert(conn: AsyncConnection, table: Table, rows: Sequence[Row]) -> None:
     """Insert `rows`, replacing stored rows with the same primary key."""
-    if not rows:
-        return
-    statement = (sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert)(table)
-    keys = [column.name for column in table.primary_key.columns]
-    replace = {c.name: statement.excluded[c.name] for c in table.c if c.name not in keys}
-    await conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=replace), rows)
+    sql = table_sql(conn, table.name)
+    await write_rows(conn, sql.upsert, sql, rows)
+
+
+async def write_pass(conn: AsyncConnection, run_id: str, done: Pass) -> None:
+    """The rows of a pass: all of them, or what it added and rewrote (`Pass`)."""
+    analysis = done.analysis
+    if done.from_scratch:
+        await replace_rows(conn, trades, run_id, done.trades)
+        await replace_rows(conn, trade_lot_matches, run_id, done.matches)
+        await replace_rows(conn, equity_points, run_id, done.equity)
+    else:
+        await insert_rows(conn, trades, done.trades)
+        await insert_rows(conn, trade_lot_matches, done.matches)
+        if done.equity_dropped:
+            await _DROP_POINTS.execute(conn, run_id=run_id, first=done.equity_from)
+        await insert_rows(conn, equity_points, done.equity)
+    if done.open_positions_changed:
+        await replace_rows(conn, open_positions, run_id, analysis.open_positions)
+    if done.flags_changed:
+        await replace_rows(conn, trade_flags, run_id, analysis.flags)
+    await upsert(conn, run_metrics, [analysis.metrics])
+
+
+_DROP_POINTS = Statement(
+    delete(equity_points).where(
+        equity_points.c.run_id == bindparam("run_id"), equity_points.c.seq >= bindparam("first")
+    )
+)

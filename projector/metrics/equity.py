@@ -12,7 +12,7 @@ the starting balance included, so a run that only loses is in drawdown from its 
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import repeat
@@ -59,13 +59,21 @@ def drawn_down(
 
 
 class _Book:
-    """Positions and marks while the curve is walked (mutable scratch of one call)."""
+    """Positions and marks while the curve is walked."""
 
     def __init__(self) -> None:
         self.realized = 0.0
         self.marks: dict[str, float] = {}
         self.positions: defaultdict[str, dict[str, tuple[float, float, float]]] = defaultdict(dict)
         self.unrealized: dict[str, float] = {}
+
+    def copy(self) -> "_Book":
+        twin = _Book()
+        twin.realized = self.realized
+        twin.marks = dict(self.marks)
+        twin.positions = defaultdict(dict, {s: dict(p) for s, p in self.positions.items()})
+        twin.unrealized = dict(self.unrealized)
+        return twin
 
     def revalue(self, symbol: str) -> None:
         mark = self.marks.get(symbol)
@@ -87,13 +95,106 @@ class _Book:
         self.revalue(symbol)
 
 
-def _bar_closes(bars: Mapping[str, BarIndex]) -> Iterator[tuple[datetime, str, float]]:
+BarClose = tuple[datetime, str, float]  # (bar end, symbol, close)
+
+
+def bar_closes(
+    bars: Mapping[str, BarIndex], after: Mapping[str, int] | None = None
+) -> Iterator[BarClose]:
+    """Every symbol's bar closes in time order (ties by symbol); `after`: skip each symbol's
+    first so many bars."""
+    skip = after or {}
     return heapq.merge(
-        *(
-            zip(index.ends, repeat(symbol, len(index)), index.closes, strict=True)
-            for symbol, index in bars.items()
-        )
+        *(_closes(symbol, index, skip.get(symbol, 0)) for symbol, index in bars.items())
     )
+
+
+def _closes(symbol: str, index: BarIndex, first: int) -> Iterator[BarClose]:
+    ends, closes = index.ends[first:], index.closes[first:]
+    return zip(ends, repeat(symbol, len(ends)), closes, strict=True)
+
+
+class CurveWalk:
+    """`build_equity_curve`'s walk, resumable: the book, how many changes are applied, the
+    samples taken (with their drawdowns) and the bar-close time still open (`pending`: more
+    closes at that time may come). `walk` carries it through more bar closes; `curve` gives
+    the curve as if the walk ended there, without changing the walk."""
+
+    def __init__(self, initial_balance: float) -> None:
+        self.initial = float(initial_balance)
+        self.book = _Book()
+        self.applied = 0
+        self.times: list[datetime] = []
+        self.equity: list[float] = []
+        self.drawdown: list[float] = []
+        self.drawdown_pct: list[float | None] = []
+        self.peak = self.initial
+        self.pending: datetime | None = None
+
+    def _sample(self, book: _Book, changes: Sequence[PositionChange], moment: datetime) -> None:
+        applied = self.applied
+        while applied < len(changes) and changes[applied].exec_utc <= moment:
+            book.apply(changes[applied])
+            applied += 1
+        self.applied = applied
+        value = self.initial + book.realized + sum(book.unrealized.values())
+        self.peak = peak = max(self.peak, value)
+        self.times.append(moment)
+        self.equity.append(value)
+        self.drawdown.append(peak - value)
+        self.drawdown_pct.append((peak - value) / peak if peak > 0 else None)
+
+    def walk(self, changes: Sequence[PositionChange], closes: Iterable[BarClose]) -> None:
+        """Take in `closes` (none before `pending`) with `changes`, the run's whole ledger in
+        fill order, of which the first `applied` are the ones applied so far."""
+        book, pending = self.book, self.pending
+        for end, symbol, close in closes:
+            if pending is not None and end != pending:
+                self._sample(book, changes, pending)
+            pending = end
+            book.mark(symbol, close)
+        self.pending = pending
+
+    def opens_at(self, changes: Sequence[PositionChange], start_utc: datetime | None) -> bool:
+        """Whether `curve` begins with the starting balance at `start_utc` (before the first
+        sample: the first stable one, else the open bar-close time, else the first change)."""
+        if start_utc is None:
+            return False
+        if self.times:
+            first: datetime | None = self.times[0]
+        elif self.pending is not None:
+            first = self.pending
+        else:
+            first = changes[self.applied].exec_utc if self.applied < len(changes) else None
+        return first is not None and start_utc < first
+
+    def curve(self, changes: Sequence[PositionChange], start_utc: datetime | None) -> EquityCurve:
+        """The curve: the samples so far, the open bar-close time, then one sample at every
+        change not applied by then; the starting balance at `start_utc` when it is earlier."""
+        tail = CurveWalk(self.initial)
+        tail.applied, tail.peak = self.applied, self.peak
+        book = self.book.copy()
+        if self.pending is not None:
+            tail._sample(book, changes, self.pending)
+        while tail.applied < len(changes):
+            tail._sample(book, changes, changes[tail.applied].exec_utc)
+        times, equity = [*self.times, *tail.times], [*self.equity, *tail.equity]
+        drawdown = [*self.drawdown, *tail.drawdown]
+        drawdown_pct = [*self.drawdown_pct, *tail.drawdown_pct]
+        if start_utc is not None and times and start_utc < times[0]:
+            # At the starting balance, which is the peak so far: the later points keep theirs.
+            times.insert(0, start_utc)
+            equity.insert(0, self.initial)
+            drawdown.insert(0, 0.0)
+            drawdown_pct.insert(0, 0.0 if self.initial > 0 else None)
+        return EquityCurve(
+            self.initial,
+            start_utc,
+            tuple(times),
+            tuple(equity),
+            tuple(drawdown),
+            tuple(drawdown_pct),
+        )
 
 
 def build_equity_curve(
@@ -103,32 +204,9 @@ def build_equity_curve(
     start_utc: datetime | None = None,
 ) -> EquityCurve:
     """The curve from the reconstruction's ledger (`changes`, in fill order) and bars."""
-    initial_balance = float(initial_balance)
-    book, times, equity = _Book(), [], []
-    applied = 0
-
-    def sample(moment: datetime) -> None:
-        nonlocal applied
-        while applied < len(changes) and changes[applied].exec_utc <= moment:
-            book.apply(changes[applied])
-            applied += 1
-        times.append(moment)
-        equity.append(initial_balance + book.realized + sum(book.unrealized.values()))
-
-    pending: datetime | None = None
-    for end, symbol, close in _bar_closes(bars):
-        if pending is not None and end != pending:
-            sample(pending)
-        pending = end
-        book.mark(symbol, close)
-    if pending is not None:
-        sample(pending)
-    while applied < len(changes):
-        sample(changes[applied].exec_utc)
-    if start_utc is not None and times and start_utc < times[0]:
-        times.insert(0, start_utc)
-        equity.insert(0, initial_balance)
-    return drawn_down(initial_balance, start_utc, times, equity)
+    walk = CurveWalk(initial_balance)
+    walk.walk(changes, bar_closes(bars))
+    return walk.curve(changes, start_utc)
 
 
 def combined_equity(curves: Sequence[EquityCurve]) -> EquityCurve:

@@ -54,12 +54,17 @@ def report_run(inputs: RunInputs, facts: RunFacts) -> RunReport:
 
 
 def report_reconstruction(
-    reconstruction: Reconstruction, context: TradeContext, facts: RunFacts
+    reconstruction: Reconstruction,
+    context: TradeContext,
+    facts: RunFacts,
+    equity: EquityCurve | None = None,
 ) -> RunReport:
-    """The equity curve and metrics of a reconstruction the runner already holds."""
-    equity = build_equity_curve(
-        reconstruction.changes, context.bars, facts.initial_balance or 0.0, facts.start_utc
-    )
+    """The equity curve (unless given: the runner may have carried it on) and metrics of a
+    reconstruction the runner already holds."""
+    if equity is None:
+        equity = build_equity_curve(
+            reconstruction.changes, context.bars, facts.initial_balance or 0.0, facts.start_utc
+        )
     metrics_inputs = MetricsInputs(
         trades=reconstruction.trades,
         open_positions=reconstruction.open_positions,

@@ -52,7 +52,8 @@ class BarIndex:
         return self.closes[count - 1], self.ends[count - 1]
 
 
-def _ends(bars: Sequence[Bar]) -> list[datetime]:
+def _ends(bars: Sequence[Bar], previous_end: datetime | None = None) -> list[datetime]:
+    """Each bar's end (`previous_end`: that of the bar before the first, if any)."""
     ends: list[datetime] = []
     for i, bar in enumerate(bars):
         if bar.end_utc is not None:
@@ -65,7 +66,8 @@ def _ends(bars: Sequence[Bar]) -> list[datetime]:
             end = bar.ts_utc
         # A malformed end (before the bar's open, or before the previous end) must not break
         # the bisection the queries rely on.
-        floor = max(bar.ts_utc, ends[-1]) if ends else bar.ts_utc
+        before = ends[-1] if ends else previous_end
+        floor = max(bar.ts_utc, before) if before is not None else bar.ts_utc
         ends.append(max(end, floor))
     return ends
 
@@ -83,4 +85,35 @@ def index_bars(bars: Sequence[Bar]) -> BarIndex:
         closes=tuple(closes),
         diff_sums=tuple(accumulate(diffs, initial=0.0)),
         square_sums=tuple(accumulate(map(operator.mul, diffs, diffs), initial=0.0)),
+    )
+
+
+def extend_index(index: BarIndex, indexed: Sequence[Bar], newer: Sequence[Bar]) -> BarIndex | None:
+    """`index` (of the bars `indexed`, in time order) with `newer` bars added, equal to
+    `index_bars` of all of them; None unless every newer bar opens after the last indexed one
+    and the last indexed bar keeps its end (it ends where the next opens when it sent none)."""
+    ordered = sorted(newer, key=operator.attrgetter("ts_utc"))
+    if not indexed or not ordered:
+        return index_bars([*indexed, *ordered])
+    if ordered[0].ts_utc <= indexed[-1].ts_utc:
+        return None
+    # A bar's end depends on its neighbours only: recompute it from the second-to-last on.
+    kept = min(2, len(indexed))
+    previous = index.ends[-kept - 1] if len(index) > kept else None
+    ends = _ends([*indexed[-kept:], *ordered], previous)
+    if tuple(ends[:kept]) != index.ends[-kept:]:
+        return None
+    closes = [bar.close for bar in ordered]
+    diffs = list(map(operator.sub, closes, [index.closes[-1], *closes[:-1]]))
+    # Left to right from the sums so far: bit for bit the sums of indexing all the bars.
+    diff_sums = tuple(accumulate(diffs, initial=index.diff_sums[-1]))[1:]
+    square_sums = tuple(accumulate(map(operator.mul, diffs, diffs), initial=index.square_sums[-1]))
+    return BarIndex(
+        starts=index.starts + tuple(bar.ts_utc for bar in ordered),
+        ends=index.ends + tuple(ends[kept:]),
+        highs=index.highs + tuple(bar.high for bar in ordered),
+        lows=index.lows + tuple(bar.low for bar in ordered),
+        closes=index.closes + tuple(closes),
+        diff_sums=index.diff_sums + diff_sums,
+        square_sums=index.square_sums + square_sums[1:],
     )
