@@ -193,7 +193,7 @@ async def test_sigkilled_workers_leave_the_tables_one_clean_pass_builds(tmp_path
 async def test_many_sigkills_on_postgres_leave_the_tables_one_clean_pass_builds(
     tmp_path: Path,
 ) -> None:
-    await crash_and_compare(tmp_path, "postgres", kills=60, slots=3)
+    await crash_and_compare(tmp_path, "postgres", kills=30, slots=3)
 
 
 @pytest.mark.postgres
