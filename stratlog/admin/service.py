@@ -54,20 +54,26 @@ class AdminJobs:
         self.clock = clock
         self._running: dict[str, tuple[JobKind, asyncio.Task[None]]] = {}
         self._aftermaths: set[asyncio.Task[None]] = set()
+        self._starting: set[JobKind] = set()
 
     async def start(
         self, kind: JobKind, arguments: dict[str, Any], requested_by: str, body: JobBody
     ) -> JobRecord:
         """Record the job and start it; its record, status running."""
         busy = [job_id for job_id, (k, _) in self._running.items() if k is kind]
-        if busy:
-            raise KindBusy(f"{kind} job {busy[0]} is running in this process; wait for it")
+        if busy or kind in self._starting:
+            running = busy[0] if busy else "being started"
+            raise KindBusy(f"{kind} job {running} is running in this process; wait for it")
         now = self.clock()
         record = JobRecord(
             str(uuid.uuid4()), kind, arguments, JobStatus.RUNNING, requested_by,
             None, None, None, now, now, None,
         )  # fmt: skip
-        await self.store.create(record)
+        self._starting.add(kind)  # two requests at once: the second must not pass the check
+        try:
+            await self.store.create(record)
+        finally:
+            self._starting.discard(kind)
         task = asyncio.create_task(self._run(record, body), name=f"admin-{kind}-{record.job_id}")
         self._running[record.job_id] = (kind, task)
         task.add_done_callback(lambda _: self._running.pop(record.job_id, None))

@@ -193,3 +193,14 @@ async def test_admin_routes_refuse_callers_without_the_admin_scope(tmp_path: Pat
         assert unknown.status_code == 404
         assert unknown.json()["error"]["code"] == "not_found"
         assert (await admin.client.get("/api/admin/jobs")).json() == {"jobs": []}
+
+
+async def test_two_rebuilds_asked_at_once_start_one_job(tmp_path: Path) -> None:
+    async with generations_env("sqlite", tmp_path) as env, admin_app(env.settings) as admin:
+        await projected(env, runs=1)
+        answers = await asyncio.gather(
+            admin.client.post("/api/admin/rebuild"), admin.client.post("/api/admin/rebuild")
+        )
+        assert sorted(a.status_code for a in answers) == [202, 409]
+        [started] = [a.json() for a in answers if a.status_code == 202]
+        assert (await admin.finished(started["job_id"]))["status"] == "succeeded"
