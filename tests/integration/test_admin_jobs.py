@@ -13,8 +13,6 @@ from typing import Any
 import httpx
 import pytest
 
-from projector.opening import open_projector
-from projector.rebuild import catch_up_until_quiet
 from projector.settings import ProjectorSettings
 from schema.generations import FIRST_GENERATION
 from stratlog.admin.app import create_admin_app
@@ -25,11 +23,9 @@ from tests.integration.rebuild_env import (
     generations,
     generations_env,
     live_snapshot,
-    seed,
 )
 from tests.integration.replay_env import ScriptedTarget, serving
-from tests.integration.test_verify import tamper
-from tests.integration.worker_env import StoresEnv
+from tests.integration.test_verify import projected, tamper
 
 FINISH_TIMEOUT_S = 60.0
 
@@ -71,16 +67,6 @@ async def admin_app(settings: ProjectorSettings) -> AsyncIterator[Admin]:
             transport=transport, base_url="http://admin", headers=headers
         ) as client:
             yield Admin(client)
-
-
-async def projected(env: StoresEnv, runs: int = 2) -> list[str]:
-    run_ids = await seed(env, runs=runs, bars_per_run=50)
-    stores = await open_projector(env.settings)
-    try:
-        await catch_up_until_quiet(stores.runner)
-    finally:
-        await stores.close()
-    return run_ids
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -29,14 +29,15 @@ async def stratlog_verify(env: StoresEnv) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-async def projected(env: StoresEnv) -> list[str]:
-    runs = await seed(env, runs=2, bars_per_run=50)
+async def projected(env: StoresEnv, runs: int = 2) -> list[str]:
+    """`runs` seeded runs (50 bars each), projected into the live generation."""
+    run_ids = await seed(env, runs=runs, bars_per_run=50)
     stores = await open_projector(env.settings)
     try:
         await catch_up_until_quiet(stores.runner)
     finally:
         await stores.close()
-    return runs
+    return run_ids
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
